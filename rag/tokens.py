@@ -1,0 +1,93 @@
+"""Vietnamese tokens for keyword search.
+
+Each text yields syllables and multi-syllable words (underthesea's segmentation),
+both in the canonical accented form and folded without diacritics (prefixed
+with ``~``), so a query typed without accents meets the same documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from rag.textnorm import canonical, diacritic_ratio, fold
+
+FOLD_PREFIX = "~"
+_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+_MAX_NGRAM = 4
+
+
+@lru_cache(maxsize=1)
+def _word_tokenize():  # type: ignore[no-untyped-def]
+    # Imported lazily: underthesea is slow to import and only word_tokenize is
+    # safe offline (its other pipelines download models).
+    from underthesea import word_tokenize
+
+    return word_tokenize
+
+
+def words(text: str) -> list[list[str]]:
+    """Segment into words, each a list of lower-cased canonical syllables."""
+    text = canonical(text)
+    out: list[list[str]] = []
+    for chunk in _split_long(text):
+        try:
+            segmented = _word_tokenize()(chunk)
+        except Exception:  # noqa: BLE001 - a segmenter failure must not lose the text
+            segmented = chunk.split()
+        for w in segmented:
+            syl = [s.lower() for s in _TOKEN_RE.findall(w)]
+            if syl:
+                out.append(syl)
+    return out
+
+
+def _split_long(text: str, limit: int = 2000) -> Iterable[str]:
+    # The CRF segmenter is quadratic-ish on very long lines; feed it line-sized pieces.
+    for line in text.splitlines():
+        line = line.strip()
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            yield line[:cut]
+            line = line[cut:].strip()
+        if line:
+            yield line
+
+
+def doc_terms(text: str) -> list[str]:
+    terms: list[str] = []
+    for syl in words(text):
+        terms.extend(syl)
+        if len(syl) > 1:
+            terms.append("_".join(syl))
+    terms.extend([FOLD_PREFIX + fold(t) for t in terms])
+    return terms
+
+
+def syllables(text: str) -> list[str]:
+    return [s.lower() for s in _TOKEN_RE.findall(canonical(text))]
+
+
+def query_terms(text: str, vocabulary: set[str] | dict[str, int]) -> list[str]:
+    """Terms for a query: syllables plus every syllable n-gram that is a known word.
+
+    Matching n-grams against the index vocabulary (rather than trusting the
+    segmenter on a short question) keeps query and document words aligned,
+    and works for text typed without diacritics.
+    """
+    typed_plain = diacritic_ratio(text) < 0.15
+    syl = syllables(text)
+    if typed_plain:
+        syl = [fold(s) for s in syl]
+        prefix = FOLD_PREFIX
+    else:
+        prefix = ""
+    terms = [prefix + s for s in syl]
+    for n in range(2, _MAX_NGRAM + 1):
+        for i in range(len(syl) - n + 1):
+            cand = prefix + "_".join(syl[i : i + n])
+            if cand in vocabulary:
+                terms.append(cand)
+    return terms
