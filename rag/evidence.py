@@ -1,0 +1,104 @@
+"""How well a passage covers a question: word coverage weighted by rarity.
+
+Used to decide whether the documents hold an answer at all, to rank evidence
+sentences, and to check that a generated sentence is supported by its source.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag import lexicon
+from rag.keyword import KeywordIndex
+from rag.textnorm import fold
+from rag.tokens import FOLD_PREFIX, doc_terms, words
+
+_QTYPES = ("date", "count", "who", "list", "where")
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    return frozenset(p.replace(" ", "_") for p in lexicon.phrases("query_stopwords"))
+
+
+@lru_cache(maxsize=2048)
+def term_set(text: str) -> frozenset[str]:
+    return frozenset(doc_terms(text))
+
+
+@dataclass(frozen=True)
+class QuestionWords:
+    words: tuple[str, ...]  # folded-prefixed or accented word terms
+    weights: tuple[float, ...]
+
+
+def question_words(text: str, index: KeywordIndex, plain: bool) -> QuestionWords:
+    """Content words of a question (segmented), each weighted by its IDF in the index."""
+    out: list[str] = []
+    for syl in words(text):
+        term = "_".join(syl)
+        if fold(term) in _stop():
+            continue
+        out.append(FOLD_PREFIX + fold(term) if plain else term)
+    n = max(len(index), 1)
+    weights = []
+    for term in out:
+        df = index.term_df(term)
+        weights.append(math.log1p((n - df + 0.5) / (df + 0.5)) if df else math.log1p(n + 0.5))
+    return QuestionWords(tuple(out), tuple(weights))
+
+
+def coverage(q: QuestionWords, text: str) -> float:
+    """IDF-weighted share of the question's words found in the text (0..1)."""
+    if not q.words:
+        return 0.0
+    terms = term_set(text)
+    got = sum(w for t, w in zip(q.words, q.weights) if t in terms or _parts_in(t, terms))
+    return got / sum(q.weights)
+
+
+def _parts_in(term: str, terms: frozenset[str]) -> bool:
+    # A compound typed as separate words still counts when all its syllables are there.
+    if "_" not in term:
+        return False
+    prefix = FOLD_PREFIX if term.startswith(FOLD_PREFIX) else ""
+    return all(prefix + p in terms for p in term.removeprefix(prefix).split("_"))
+
+
+@lru_cache(maxsize=1)
+def _qtype_patterns() -> dict[str, re.Pattern[str]]:
+    return {
+        "date": re.compile(r"\b(khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu)\b"),
+        "count": re.compile(r"\b(bao nhieu|may|so luong|ty le|ti le|phan tram)\b"),
+        "who": re.compile(r"(^|\s)(ai|nguoi nao|la ai|do ai|vi nao|ong nao|ba nao)(\s|\?|$)"),
+        "list": re.compile(r"\b(nhung gi|nhung nao|gom nhung|bao gom|cac .* nao|nhung .* nao|gom)\b"),
+        "where": re.compile(r"\b(o dau|tai dau|noi nao|dia chi)\b"),
+    }
+
+
+def question_type(question: str) -> str | None:
+    text = fold(question)
+    for name in _QTYPES:
+        if _qtype_patterns()[name].search(text):
+            return name
+    return None
+
+
+_ANSWER_SHAPES = {
+    "date": re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b|\bngày\s+\d|\bnăm\s+\d{4}|\btháng\s+\d"),
+    "count": re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|triệu)\b", re.IGNORECASE),
+    "who": re.compile(r"\b(Bộ trưởng|Thứ trưởng|Giám đốc|Tiến sĩ|Phó Thủ tướng|Thủ tướng|đồng chí|Tổng Bí thư|"
+                      r"Cục trưởng|Bí thư|Chủ tịch|ông|bà)\b"),
+    "list": re.compile(r":|;|\b(thứ nhất|một là|hai là|gồm|bao gồm)\b", re.IGNORECASE),
+    "where": re.compile(r"\b(tại|ở|số \d+|phường|quận|thành phố|tỉnh|địa chỉ)\b", re.IGNORECASE),
+}
+
+
+def shape_bonus(qtype: str | None, sentence: str) -> float:
+    """1.0 when the sentence has the shape the question asks for (a date, a number, a name…)."""
+    if qtype is None:
+        return 0.0
+    return 1.0 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0

