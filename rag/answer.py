@@ -135,9 +135,17 @@ class Assistant:
         if route is not None:
             yield self._final(Reply(question, self.prompts.raw(route), route, self.provider_name))
             return
-        standalone, t_rewrite = self._standalone(plan.text, history)
+        searchable = safety.strip_injection(plan.text)
+        if not searchable:
+            yield self._final(self._not_in_documents(question, []))
+            return
+        standalone, t_rewrite = self._standalone(searchable, history)
         if standalone != plan.text:
-            plan = self.retriever.plan(standalone)
+            try:
+                plan = self.retriever.plan(standalone)
+            except InvalidInputError:
+                yield self._final(self._invalid(question))
+                return
         t1 = time.perf_counter()
         hits = self.retriever.search_plan(plan)
         t2 = time.perf_counter()

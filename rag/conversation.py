@@ -45,9 +45,19 @@ def _span(pattern: re.Pattern[str], text: str) -> str | None:
     return text[m.start():m.end()] if m else None
 
 
+_YEAR_RE = re.compile(r"\b(?:nam\s+)?(?:19|20)\d{2}\b")
+
+
 def topic_of(question: str) -> str:
+    """The document a question is about, else its opening noun phrase."""
     ref = _span(_DOC_REF_RE, question)
-    return ref if ref else question.strip(" ?.!")
+    if ref:
+        return ref
+    text = nfc(question).strip(" ?.!")
+    f = fold(text)
+    cuts = [m.start() for c in lexicon.phrases("topic_cut")
+            for m in re.finditer(rf"(?<!\w){re.escape(c)}(?!\w)", f) if m.start() > 0]
+    return text[:min(cuts)].strip() if cuts else text
 
 
 def is_followup(question: str) -> bool:
@@ -72,9 +82,14 @@ def rewrite(question: str, history: list[Turn], max_turns: int) -> str:
     if m:
         # "còn Nghị quyết 72 thì sao?" → the previous question about Nghị quyết 72.
         new_topic = q[m.start(1):m.end(1)]
-        if prev_ref:
-            return nfc(previous).replace(prev_ref, new_topic)
-        return f"{previous.strip(' ?.!')} {new_topic}?"
+        prev = nfc(previous)
+        # Swap like for like: a document for a document, a year for a year.
+        for kind in (_DOC_REF_RE, _YEAR_RE):
+            new_span = _span(kind, new_topic)
+            old_span = _span(kind, prev)
+            if new_span and old_span:
+                return prev.replace(old_span, new_span)
+        return f"{prev.strip(' ?.!')} {new_topic}?"
     topic = prev_ref or topic_of(previous)
     f = fold(q)
     for p in sorted(lexicon.phrases("followup_pronouns"), key=len, reverse=True):

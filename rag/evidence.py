@@ -16,7 +16,7 @@ from rag.keyword import KeywordIndex
 from rag.textnorm import fold
 from rag.tokens import FOLD_PREFIX, doc_terms, words
 
-_QTYPES = ("date", "count", "who", "list", "where")
+_QTYPES = ("contact", "date", "percent", "count", "who", "list", "where")
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +71,10 @@ def _parts_in(term: str, terms: frozenset[str]) -> bool:
 @lru_cache(maxsize=1)
 def _qtype_patterns() -> dict[str, re.Pattern[str]]:
     return {
-        "date": re.compile(r"\b(khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu)\b"),
+        "contact": re.compile(r"\b(so dien thoai|dien thoai|email|hotline|duong day nong|lien he)\b"),
+        "date": re.compile(r"\b(khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|"
+                           r"nhung nam nao|tu nam nao|den nam nao)\b"),
+        "percent": re.compile(r"\b(phan tram|ty le|ti le|bao nhieu % ?|bao nhieu gdp)\b|%"),
         "count": re.compile(r"\b(bao nhieu|may|so luong|ty le|ti le|phan tram)\b"),
         "who": re.compile(r"(^|\s)(ai|nguoi nao|la ai|do ai|vi nao|ong nao|ba nao)(\s|\?|$)"),
         "list": re.compile(r"\b(nhung gi|nhung nao|gom nhung|bao gom|cac .* nao|nhung .* nao|gom)\b"),
@@ -88,13 +91,38 @@ def question_type(question: str) -> str | None:
 
 
 _ANSWER_SHAPES = {
-    "date": re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b|\bngày\s+\d|\bnăm\s+\d{4}|\btháng\s+\d"),
+    "contact": re.compile(r"\d{8,}|\d{3,4}[ .]\d{3}[ .]\d{3,4}|@"),
+    "date": re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b|\bngày\s+\d|\bnăm\s+\d{4}|"
+                       r"\btháng\s+\d|\b(19|20)\d{2}\s*[-–]\s*(19|20)\d{2}\b"),
+    "percent": re.compile(r"\d\s*%|phần trăm"),
     "count": re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|triệu)\b", re.IGNORECASE),
     "who": re.compile(r"\b(Bộ trưởng|Thứ trưởng|Giám đốc|Tiến sĩ|Phó Thủ tướng|Thủ tướng|đồng chí|Tổng Bí thư|"
                       r"Cục trưởng|Bí thư|Chủ tịch|ông|bà)\b"),
     "list": re.compile(r":|;|\b(thứ nhất|một là|hai là|gồm|bao gồm)\b", re.IGNORECASE),
     "where": re.compile(r"\b(tại|ở|số \d+|phường|quận|thành phố|tỉnh|địa chỉ)\b", re.IGNORECASE),
 }
+
+
+_NUM_REF_RE = re.compile(r"\b(?:nghi quyet|nq|quyet dinh|ke hoach|chi thi)\s*(?:so\s*)?(\d{1,4})\b")
+
+
+def doc_refs(text: str) -> set[str]:
+    """Leading numbers of documents named in a text: '57-NQ/TW' and 'Nghị quyết 57' both give '57'."""
+    from rag.metadata import DOC_NUMBER_RE
+
+    nums = {m.group(0).split("-")[0].split("/")[0].lstrip("0") for m in DOC_NUMBER_RE.finditer(text)}
+    nums |= {m.group(1).lstrip("0") for m in _NUM_REF_RE.finditer(fold(text))}
+    return {n for n in nums if n}
+
+
+def ref_agreement(question_refs: set[str], sentence: str) -> float:
+    """+1 when the sentence names a document the question asks about, -1 when it names only others."""
+    if not question_refs:
+        return 0.0
+    refs = doc_refs(sentence)
+    if refs & question_refs:
+        return 1.0
+    return -1.0 if refs else 0.0
 
 
 def shape_bonus(qtype: str | None, sentence: str) -> float:

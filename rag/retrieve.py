@@ -19,7 +19,7 @@ from rag.metadata import DOC_NUMBER_RE
 from rag.settings import Settings
 from rag.store import IndexLocation, open_collection, vector_store
 from rag.textnorm import diacritic_ratio, fold, nfc
-from rag.tokens import FOLD_PREFIX, query_terms
+from rag.tokens import FOLD_PREFIX, query_terms, strip_stop_phrases
 
 _ABBR_RE = re.compile(r"[A-ZĐ]{2,6}")
 
@@ -175,9 +175,9 @@ class Retriever:
         expanded, found = expand_abbreviations(query)
         plain = diacritic_ratio(query) < 0.15 and bool(re.search(r"[A-Za-z]{2}", query))
         dense_text = self.restorer().restore(expanded) if plain else expanded
-        terms = query_terms(expanded, index.vocab)
+        terms = query_terms(strip_stop_phrases(expanded), index.vocab)
         if plain and dense_text != expanded:
-            terms += query_terms(dense_text, index.vocab)
+            terms += query_terms(strip_stop_phrases(dense_text), index.vocab)
         return QueryPlan(query, dense_text, terms, plain, found)
 
     def dense(self, text: str, n: int) -> tuple[np.ndarray, dict[str, float]]:

@@ -13,30 +13,50 @@ from functools import lru_cache
 from typing import Literal
 
 from rag import lexicon
-from rag.textnorm import fold
+from rag.textnorm import diacritic_ratio, fold, search_key
 
 Route = Literal["emergency", "medical_advice"]
 
 
 @lru_cache(maxsize=None)
-def _pattern(name: str) -> re.Pattern[str]:
-    words = sorted(lexicon.phrases(name), key=len, reverse=True)
+def _pattern(name: str, plain: bool) -> re.Pattern[str]:
+    # With diacritics typed, compare accented forms ("liều" must not match "nguyên liệu");
+    # without them, compare folded forms.
+    words = lexicon.phrases(name) if plain else tuple(search_key(w) for w in lexicon.raw_lines(name))
+    words = tuple(sorted(set(words), key=len, reverse=True))
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
 
 
-def _has(name: str, text: str) -> bool:
-    return bool(_pattern(name).search(text))
-
-
 def route(question: str) -> Route | None:
-    text = fold(question)
-    text = re.sub(r"\s+", " ", text)
-    policy = _has("policy_markers", text)
-    if _has("emergency_always", text):
+    plain = diacritic_ratio(question) < 0.15
+    text = re.sub(r"\s+", " ", fold(question) if plain else search_key(question))
+
+    def has(name: str) -> bool:
+        return bool(_pattern(name, plain).search(text))
+
+    policy = has("policy_markers")
+    if has("emergency_always"):
         return "emergency"
-    personal = _has("personal_markers", text)
-    if _has("emergency_signs", text) and personal and not policy:
+    if has("emergency_signs") and has("personal_markers") and not policy:
         return "emergency"
-    if _has("medical_advice", text) and not policy:
+    if has("medical_advice") and not policy:
         return "medical_advice"
     return None
+
+
+_SENTENCE_RE = re.compile(r"[^.!?\n]+[.!?]*")
+
+
+def strip_injection(question: str) -> str:
+    """Drop sentences that try to change the rules; the rest is the real question (may be empty).
+
+    The rules themselves never change either way; this only keeps such words out of the search.
+    """
+    cues = lexicon.phrases("injection_cues")
+    kept = []
+    for sentence in _SENTENCE_RE.findall(question):
+        low = fold(sentence)
+        if any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", low) for c in cues):
+            continue
+        kept.append(sentence.strip())
+    return " ".join(kept).strip()

@@ -70,6 +70,29 @@ def syllables(text: str) -> list[str]:
     return [s.lower() for s in _TOKEN_RE.findall(canonical(text))]
 
 
+def strip_stop_phrases(text: str) -> str:
+    """Remove question words and fillers ("là gì", "bao nhiêu"…) from a question.
+
+    Accent-aware: with diacritics typed, "là" does not remove "lá"; without them, folded
+    forms are compared. Returns the text unchanged if nothing would be left.
+    """
+    from rag import lexicon
+
+    plain = diacritic_ratio(text) < 0.15
+    syl = syllables(text)
+    keys = [fold(s) for s in syl] if plain else syl
+    raw = lexicon.raw_lines("query_stopwords")
+    phrases = [fold(p).split() if plain else canonical(p).lower().split() for p in raw]
+    keep = [True] * len(syl)
+    for ph in sorted(phrases, key=len, reverse=True):
+        n = len(ph)
+        for i in range(len(keys) - n + 1):
+            if keys[i:i + n] == ph and all(keep[i:i + n]):
+                keep[i:i + n] = [False] * n
+    out = " ".join(s for s, k in zip(syl, keep) if k)
+    return out or text
+
+
 def query_terms(text: str, vocabulary: set[str] | dict[str, int]) -> list[str]:
     """Terms for a query: syllables plus every syllable n-gram that is a known word.
 
