@@ -49,6 +49,7 @@ class Reply:
     notice: str | None = None
     standalone: str | None = None
     evidence: float | None = None
+    top_sentence: float | None = None
 
     @property
     def refused(self) -> bool:
@@ -156,7 +157,7 @@ class Assistant:
         elif self.llm is not None:
             reply = yield from self._generate(question, plan, hits)
         else:
-            reply = yield from self._extract(question, plan, hits)
+            reply = yield from self._extract(question, plan, hits, evidence=evidence)
         reply.standalone, reply.evidence = standalone, evidence
         reply.timings_ms = {**timings, "answer": (time.perf_counter() - t2) * 1000,
                             "total": (time.perf_counter() - t0) * 1000}
@@ -207,13 +208,20 @@ class Assistant:
         return Reply(question, text, "not_in_documents", self.provider_name, contexts=hits)
 
     def _extract(self, question: str, plan: QueryPlan, hits: list[Hit],
-                 notice: str | None = None) -> Iterator[Event]:
+                 notice: str | None = None, evidence: float = 1.0) -> Iterator[Event]:
         index = self.retriever.keyword()
         qtext = plan.dense_text if plan.plain else plan.text
         qwords = question_words(qtext, index, plan.plain)
         qvec = self.embedder.embed_queries([plan.dense_text])[0]
         ranked = rank_sentences(qtext, qwords, qvec, hits, self.embedder)
         chosen = continue_colon(select(ranked, qtext, self.settings.answer.max_sentences), hits)
+        top = ranked[0].score if ranked else 0.0
+        # Both the passages and the best sentence must make the case; either alone is fooled
+        # by topical words (a question about salaries meets a list of government tasks).
+        if (evidence + top) / 2 < self.settings.answer.sentence_threshold:
+            reply = self._not_in_documents(question, hits)
+            reply.top_sentence = top
+            return reply
         comp = _Composer(hits)
         if notice:
             yield Event("delta", notice + "\n\n")
@@ -223,7 +231,7 @@ class Assistant:
             return self._not_in_documents(question, hits)
         answer = f"{notice}\n\n{comp.answer}" if notice else comp.answer
         return Reply(question, answer, "answered", "extractive", list(comp.citations.values()), hits,
-                     notice=notice)
+                     notice=notice, top_sentence=top)
 
     def _generate(self, question: str, plan: QueryPlan, hits: list[Hit]) -> Iterator[Event]:
         checker = Checker(hits, self.embedder, self.settings.answer.support_threshold, self.prompts.raw("system"))

@@ -125,6 +125,17 @@ def ref_agreement(question_refs: set[str], sentence: str) -> float:
     return -1.0 if refs else 0.0
 
 
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b(?!/)")
+
+
+def year_agreement(question: str, text: str) -> float:
+    """-1 when the text (sentence with its section) names only years other than those the
+    question asks about. Naming the asked year earns nothing: years are common in deadlines."""
+    asked = set(_YEAR_RE.findall(question))
+    found = set(_YEAR_RE.findall(text))
+    return -1.0 if asked and found and not found & asked else 0.0
+
+
 def shape_bonus(qtype: str | None, sentence: str) -> float:
     """1.0 when the sentence has the shape the question asks for (a date, a number, a name…)."""
     if qtype is None:

