@@ -42,7 +42,8 @@ def cmd_retrieve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from rag.answer import Assistant, load_history
+    from rag.answer import Assistant
+    from rag.conversation import load_history
 
     history = load_history(Path(args.history)) if args.history else []
     reply = Assistant(settings).ask(args.question, history)

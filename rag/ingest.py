@@ -213,7 +213,8 @@ def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str
                 report.unchanged += 1
                 continue
             batch.append(item)
-            if sum(len(d.text) for d in batch) > 20_000:
+            # Small batches keep commits frequent; large ones keep embedding calls full.
+            if len(batch) >= settings.index.commit_every or sum(len(d.text) for d in batch) > 20_000:
                 ing.add(batch, report)
                 batch = []
         if batch:

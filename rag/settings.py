@@ -31,6 +31,7 @@ class PathSettings(BaseModel):
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where the index, caches and feedback live.")
     seeds_dir: Path = Field(PROJECT_ROOT / "seeds", description="Documents indexed by default.")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt and fixed-message files.")
+    cache_dir: Path | None = Field(None, description="Embedding cache folder; empty = data_dir/cache.")
 
 
 class EmbedSettings(BaseModel):

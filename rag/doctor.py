@@ -1,0 +1,41 @@
+"""`python -m rag doctor`: what is active, and whether it answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.embed import make_embedder
+from rag.errors import RagError
+from rag.providers import make_llm, provider_name
+from rag.settings import Settings
+from rag.store import IndexLocation, open_collection
+
+
+def doctor(settings: Settings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    embedder = make_embedder(settings)
+    out["embedder"] = f"{embedder.identity} ({embedder.model_name}, dim {embedder.dim})"
+    location = IndexLocation(settings, embedder.identity)
+    out["index"] = location.describe()
+    try:
+        keyword = location.load_keyword()
+        collection = open_collection(settings, embedder.identity, embedder.dim, create=False)
+        out["documents"] = len(keyword.docs)
+        out["chunks"] = len(keyword)
+        out["vectors"] = collection.count()
+    except RagError as exc:
+        out["documents"] = f"unavailable: {exc}"
+    name = provider_name(settings)
+    out["provider"] = name
+    if name == "extractive":
+        out["llm"] = "none configured (offline extractive answers)"
+        return out
+    llm = settings.llm
+    out["llm"] = f"{llm.model} at {llm.base_url or 'api.openai.com'}"
+    try:
+        model = make_llm(settings)
+        reply = model.complete("ping") if model is not None else None
+        out["llm_status"] = "answers" if reply is not None else "not configured"
+    except Exception as exc:  # noqa: BLE001 - report any failure of the endpoint as text
+        out["llm_status"] = f"not answering: {exc.__class__.__name__}: {str(exc)[:200]}"
+    return out

@@ -1,0 +1,87 @@
+from rag.chunking import VietnameseChunker, count_tokens, split_sentences
+from rag.clean import clean_text
+from rag.metadata import extract
+from rag.settings import PROJECT_ROOT, apply_process_env
+from rag.textnorm import canonical, diacritic_ratio, fold, search_key
+
+SEEDS = PROJECT_ROOT / "seeds"
+apply_process_env()
+
+
+def read(name: str) -> str:
+    return (SEEDS / name).read_text(encoding="utf-8")
+
+
+def test_both_tone_placements_compare_equal() -> None:
+    for old, new in [("hoà", "hòa"), ("khoẻ", "khỏe"), ("thuỷ", "thủy"), ("Uỷ ban", "Ủy ban"), ("HOÀ", "HÒA")]:
+        assert search_key(old) == search_key(new)
+    # Syllables with a final consonant or qu/gi are left as written.
+    assert canonical("hoàng quý già") == "hoàng quý già"
+
+
+def test_fold_and_diacritic_ratio() -> None:
+    assert fold("Nghị quyết số 57-NQ/TW đặc khu") == "nghi quyet so 57-nq/tw dac khu"
+    assert diacritic_ratio("nghi quyet 57 ban hanh ngay nao") == 0
+    assert diacritic_ratio("Nghị quyết 57 ban hành ngày nào") > 0.5
+
+
+def test_headline_run_and_widgets_are_removed_but_title_kept() -> None:
+    text = clean_text(read("003_75f02e9b32117530.txt"))
+    assert "Bộ trưởng Bộ Y tế Đào Hồng Lan tiếp và làm việc với UNICEF" not in text
+    assert "Asset Publisher" not in text and "Thăm dò ý kiến" not in text
+    assert text.startswith("Hội nghị góp ý kiến dự thảo Kế hoạch hành động của Bộ Y tế")
+    assert "Giai đoạn vươn mình (2030-2045)" in text
+
+
+def test_navigation_removed_footer_contacts_kept() -> None:
+    text = clean_text(read("002_8573dfc301923219.txt"))
+    assert "Dịch vụ viêm chủng" not in text
+    assert "Điện thoại: 02438343537" in text and "Số 70 Nguyễn Chí Thanh" in text
+    vandon = clean_text(read("000_2586ccad5913b7ee.txt"))
+    assert "PHẪU THUẬT NẮN CHỈNH" not in vandon and "Một số bài viết khác" not in vandon
+
+
+def test_metadata_dates_publishers_numbers() -> None:
+    cases = {
+        "001_9b224113027d50fc.txt": "2025-11-07",
+        "002_8573dfc301923219.txt": "2026-03-20",
+        "003_75f02e9b32117530.txt": "2025-02-12",
+        "nq03_NQ-CP_2025-01-09_fulltext_with_appendices.md": "2025-01-09",
+        "nq57_NQ-TW_2024-12-22_fulltext.md": "2024-12-22",
+    }
+    for name, date in cases.items():
+        raw = read(name)
+        meta = extract(clean_text(raw, name.endswith(".md")), raw)
+        assert meta.date == date, name
+    raw = read("002_8573dfc301923219.txt")
+    meta = extract(clean_text(raw), raw)
+    assert meta.publisher == "Trung tâm Kiểm soát bệnh tật thành phố Hà Nội"
+    assert meta.doc_numbers == ["57-NQ/TW"]
+    raw = read("001_9b224113027d50fc.txt")
+    assert {"72-NQ/TW", "57-NQ/TW"} <= set(extract(clean_text(raw), raw).doc_numbers)
+    # A weekday date line in the headline run is another article's, not this one's.
+    assert extract("Tiêu đề\nSaturday 2025-07-05 14:25\nNội dung.", "x").date == "2025-07-05"
+
+
+def test_sentences_keep_abbreviations() -> None:
+    assert split_sentences("TS. Lê Văn Cường phát biểu. Hội nghị kết thúc.") == [
+        "TS. Lê Văn Cường phát biểu.", "Hội nghị kết thúc."]
+
+
+def test_legal_chunks_carry_section_paths_and_fit_the_budget() -> None:
+    chunker = VietnameseChunker(max_tokens=200)
+    raw = read("nq57_NQ-TW_2024-12-22_fulltext.md")
+    chunks = chunker.chunk_text(clean_text(raw, True), True, "Nghị quyết số 57-NQ/TW")
+    paths = {" › ".join(s) for s, _ in chunks}
+    assert "II. MỤC TIÊU › 1. Đến năm 2030" in paths
+    assert any(p.startswith("III. NHIỆM VỤ, GIẢI PHÁP › 2.") for p in paths)
+    assert all(count_tokens(t) <= 200 for _, t in chunks)
+    target = [t for s, t in chunks if s == ("II. MỤC TIÊU", "1. Đến năm 2030")]
+    assert any("30% GDP" in t for t in target)
+
+
+def test_markdown_tables_become_labelled_rows() -> None:
+    raw = read("nq03_NQ-CP_2025-01-09_fulltext_with_appendices.md")
+    chunks = VietnameseChunker().chunk_text(clean_text(raw, True), True)
+    rows = [t for s, t in chunks if s and s[0] == "PHỤ LỤC I"]
+    assert any("Tỷ lệ người dân có hồ sơ sức khỏe điện tử; Đơn vị: %; Kết quả: ≥ 95" in t for t in rows)
