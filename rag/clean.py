@@ -64,6 +64,8 @@ def _is_headline(line: str) -> bool:
 
 def _clean_line(line: str) -> str:
     line = _MD_IMAGE_RE.sub("", line).strip()
+    if not line.startswith("|"):
+        line = re.sub(r"[ \t]{2,}", " ", line)  # scraped footers pad columns with runs of spaces
     if line.startswith("|") and line.endswith("|") and line.count("|") == 2:
         # A one-cell table row is how scrapers render a photo caption box.
         line = line.strip("| ").strip()

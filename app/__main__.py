@@ -1,0 +1,44 @@
+"""`python -m app [--host H] [--port P]` starts the server; `python -m app export-feedback` exports 👎 items."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.settings import load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m app", description="Chat page, widget and JSON API.")
+    p.add_argument("command", nargs="?", default="serve", choices=["serve", "export-feedback"])
+    p.add_argument("--host", help="bind address (default from settings: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default from settings: 7860)")
+    p.add_argument("--out", default="feedback-cases.jsonl", help="export-feedback: output JSONL file")
+    args = p.parse_args(argv)
+    settings = load_settings()
+    if args.command == "export-feedback":
+        from app.feedback import FeedbackStore
+
+        n = FeedbackStore(settings.paths.data_dir / "feedback.sqlite").export_negative(Path(args.out))
+        print(f"exported {n} 👎 items to {args.out}")
+        return 0
+    import uvicorn
+
+    from app.server import create_app
+
+    try:
+        app = create_app(settings)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    print(f"hoidap-yte: http://{host}:{port}/  (widget demo: http://{host}:{port}/demo)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
