@@ -142,7 +142,7 @@ def continue_colon(chosen: list[Evidence], hits: list[Hit]) -> list[Evidence]:
 
 def with_marker(sentence: str, n: int) -> str:
     """Put the citation marker before the sentence's closing punctuation."""
-    m = re.search(r"[.!?…:;]+[\"”’)]*$", sentence)
+    m = re.search(r"[.!?…:;/]+[\"”’)]*$", sentence)
     if m:
         return f"{sentence[:m.start()].rstrip()} [{n}]{sentence[m.start():]}"
     return f"{sentence} [{n}]"

@@ -1,0 +1,61 @@
+"""`python -m eval run [--dataset FILE] [--out DIR] [--baseline report.json] [--limit N]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.settings import PROJECT_ROOT, load_settings
+
+DEFAULT_DATASET = Path(__file__).parent / "datasets" / "golden.jsonl"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m eval", description="Evaluation report and release gate.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="answer every question, score, report, gate")
+    r.add_argument("--dataset", default=str(DEFAULT_DATASET), help="golden JSONL or CSV (question, answer, context)")
+    r.add_argument("--out", help="report folder (default eval/reports/<timestamp>)")
+    r.add_argument("--baseline", help="an earlier report.json to compare with")
+    r.add_argument("--limit", type=int, help="first N items only")
+    r.add_argument("--thresholds", help="thresholds TOML (default eval/thresholds.toml)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = p.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    settings = load_settings()
+    from eval.dataset import load
+    from eval.report import write_all
+    from eval.runner import run
+
+    try:
+        dataset = load(Path(args.dataset), args.limit)
+        baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8")) if args.baseline else None
+        outcome = run(settings, dataset, baseline, progress=not args.quiet and sys.stderr.isatty(),
+                      thresholds_path=Path(args.thresholds) if args.thresholds else None)
+    except (RagError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else PROJECT_ROOT / "eval" / "reports" / time.strftime("%Y%m%d-%H%M%S")
+    write_all(outcome.report, out)
+    agg = outcome.report["aggregates"]["overall"]
+    print(" ".join(f"{k}={v:.3f}" for k, v in agg.items() if v is not None))
+    if outcome.report["judge"]["note"]:
+        print(outcome.report["judge"]["note"])
+    for reg in outcome.regressions:
+        print(f"REGRESSION {reg}")
+    print(f"report: {out / 'report.html'}")
+    if outcome.failures:
+        for f in outcome.failures:
+            print(f"FAIL {f}")
+        return 1
+    print("gate: passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

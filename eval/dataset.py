@@ -1,0 +1,91 @@
+"""Evaluation items: the golden JSONL format, or a CSV with question/answer/context columns."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import InvalidInputError
+
+CATEGORIES = ("fact", "paraphrase", "no-diacritics", "multi-document", "follow-up", "unanswerable",
+              "medical-advice", "emergency", "injection", "feedback", "health-domain")
+EXPECTED = {"unanswerable": "not_in_documents", "medical-advice": "medical_advice", "emergency": "emergency"}
+
+
+@dataclass
+class Item:
+    id: str
+    category: str
+    question: str
+    reference: str = ""
+    key_facts: list[list[str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    span: str = ""
+    history: list[dict[str, str]] = field(default_factory=list)
+    expected_reason: str = "answered"
+    context: str = ""  # CSV datasets: the passage the question was written from
+
+    @property
+    def answerable(self) -> bool:
+        return self.expected_reason == "answered"
+
+
+@dataclass
+class Dataset:
+    path: Path
+    items: list[Item]
+    sha256: str
+    corpus: list[str] = field(default_factory=list)  # CSV datasets index their own contexts
+
+    @property
+    def own_corpus(self) -> bool:
+        return bool(self.corpus)
+
+
+def _item(raw: dict[str, Any], line: int) -> Item:
+    try:
+        category = str(raw["category"])
+        question = str(raw["question"])
+    except KeyError as exc:
+        raise InvalidInputError(f"line {line}: missing field {exc}") from exc
+    if category not in CATEGORIES:
+        raise InvalidInputError(f"line {line}: unknown category '{category}' (use one of {', '.join(CATEGORIES)})")
+    facts = raw.get("key_facts") or []
+    facts = [[f] if isinstance(f, str) else list(f) for f in facts]
+    expected = raw.get("expected_reason") or EXPECTED.get(category, "answered")
+    return Item(id=str(raw.get("id") or f"row{line}"), category=category, question=question,
+                reference=str(raw.get("reference") or ""), key_facts=facts, sources=list(raw.get("sources") or []),
+                span=str(raw.get("span") or ""), history=list(raw.get("history") or []), expected_reason=expected)
+
+
+def load(path: Path, limit: int | None = None) -> Dataset:
+    if not path.exists():
+        raise InvalidInputError(f"Dataset {path} does not exist.")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        if rows and not {"question", "answer", "context"} <= set(rows[0]):
+            raise InvalidInputError(f"{path}: a CSV needs question, answer and context columns.")
+        items = [Item(id=r.get("idx") or f"row{i}", category="health-domain", question=r["question"],
+                      reference=r["answer"], span=r["answer"], context=r["context"])
+                 for i, r in enumerate(rows, 1) if r["question"].strip()]
+        items = items[:limit] if limit else items
+        corpus = list(dict.fromkeys(r["context"] for r in rows if r["context"].strip()))
+        if limit:
+            wanted = {it.context for it in items}
+            corpus = [c for c in corpus if c in wanted]
+        return Dataset(path, items, digest, corpus)
+    items = []
+    for n, line in enumerate(data.decode("utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                items.append(_item(json.loads(line), n))
+            except json.JSONDecodeError as exc:
+                raise InvalidInputError(f"{path}:{n}: not JSON ({exc.msg})") from exc
+    return Dataset(path, items[:limit] if limit else items, digest)
