@@ -12,10 +12,13 @@ from rag.settings import load_settings
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m app", description="Chat page, widget and JSON API.")
-    p.add_argument("command", nargs="?", default="serve", choices=["serve", "export-feedback"])
+    p.add_argument("command", nargs="?", default="serve", choices=["serve", "export-feedback", "bench"])
     p.add_argument("--host", help="bind address (default from settings: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default from settings: 7860)")
     p.add_argument("--out", default="feedback-cases.jsonl", help="export-feedback: output JSONL file")
+    p.add_argument("--url", help="bench: a running server (default: start one on a free loopback port)")
+    p.add_argument("-n", type=int, default=50, help="bench: number of questions")
+    p.add_argument("--concurrency", type=int, default=50, help="bench: questions in flight at once")
     args = p.parse_args(argv)
     settings = load_settings()
     if args.command == "export-feedback":
@@ -23,6 +26,15 @@ def main(argv: list[str] | None = None) -> int:
 
         n = FeedbackStore(settings.paths.data_dir / "feedback.sqlite").export_negative(Path(args.out))
         print(f"exported {n} 👎 items to {args.out}")
+        return 0
+    if args.command == "bench":
+        import json
+
+        from app.bench import bench
+
+        if not args.url:
+            settings.server.ip_rate_per_minute = max(settings.server.ip_rate_per_minute, args.n * 2)
+        print(json.dumps(bench(settings, args.url, args.n, args.concurrency), indent=2))
         return 0
     import uvicorn
 

@@ -116,7 +116,7 @@ def build_ui(svc: Service) -> gr.Blocks:
                 gr.Markdown(f"### {html.escape(texts['sources_heading'])}")
                 sources = gr.HTML(f'<div class="sources empty">{html.escape(texts["no_sources"])}</div>',
                                   elem_id="hoidap-sources")
-                with gr.Accordion(texts["documents_heading"], open=False):
+                with gr.Accordion(texts["documents_heading"], open=True):
                     gr.Markdown(documents_markdown(svc.documents(), texts))
         gr.Markdown(html.escape(texts["footer"]), elem_id="hoidap-footer")
         replies = gr.State([])

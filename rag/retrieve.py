@@ -65,12 +65,19 @@ class QueryPlan:
     expansions: list[str] = field(default_factory=list)
 
 
+_MARKUP_RE = re.compile(r"<[^<>]{0,300}>")
+
+
 def validate_query(query: str, max_chars: int) -> str:
+    """The text to search for. Markup pasted into a question is not searched (it is still shown as text)."""
     if query is None or not str(query).strip():
         raise InvalidInputError("The question is empty.")
     query = nfc(str(query)).strip()
     if len(query) > max_chars:
         raise InvalidInputError(f"The question is {len(query)} characters long; the limit is {max_chars}.")
+    query = re.sub(r"\s+", " ", _MARKUP_RE.sub(" ", query)).strip()
+    if not query:
+        raise InvalidInputError("The question has no text outside markup.")
     return query
 
 

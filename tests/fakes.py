@@ -111,3 +111,41 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def schema_instance(schema: dict[str, Any], defs: dict[str, Any] | None = None, name: str = "") -> Any:
+    """A minimal valid instance of a JSON schema: lets a fake judge answer any structured prompt."""
+    defs = defs if defs is not None else schema.get("$defs", {})
+    if "$ref" in schema:
+        return schema_instance(defs[schema["$ref"].split("/")[-1]], defs, name)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
+            return schema_instance(options[0], defs, name)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {k: schema_instance(v, defs, k) for k, v in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [schema_instance(schema.get("items", {}), defs, name)]
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return True
+    return f"Câu trả lời được hỗ trợ bởi tài liệu ({name or 'text'})."
+
+
+def judge_reply(request: dict[str, Any]) -> str:
+    """JSON-mode reply built from the schema that the request's messages carry."""
+    text = "\n".join(str(m.get("content", "")) for m in request.get("messages", []))
+    start = text.find("{", text.find("json_schema"))
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            schema = json.loads(text[start:i + 1])
+            return json.dumps(schema_instance(schema), ensure_ascii=False)
+    return "{}"

@@ -24,7 +24,7 @@
   var css =
     ":host{all:initial}*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}" +
     ".btn{position:fixed;bottom:20px;" + (cfg.left ? "left" : "right") + ":20px;width:58px;height:58px;border-radius:50%;" +
-    "border:0;background:var(--c);color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646}" +
+    "border:0;background:var(--c);color:#fff;display:flex;align-items:center;justify-content:center;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483646}" +
     ".panel{position:fixed;bottom:90px;" + (cfg.left ? "left" : "right") + ":20px;width:380px;max-width:calc(100vw - 24px);" +
     "height:560px;max-height:calc(100vh - 110px);background:#fff;color:#1f2937;border-radius:14px;display:none;" +
     "flex-direction:column;box-shadow:0 10px 40px rgba(0,0,0,.25);overflow:hidden;z-index:2147483647;font-size:14px}" +
@@ -62,7 +62,17 @@
 
   var wrap = el("div");
   wrap.style.setProperty("--c", cfg.color);
-  var btn = el("button", "btn", "💬");
+  var btn = el("button", "btn");
+  var svgNS = "http://www.w3.org/2000/svg";
+  var icon = document.createElementNS(svgNS, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("width", "28");
+  icon.setAttribute("height", "28");
+  var path = document.createElementNS(svgNS, "path");
+  path.setAttribute("fill", "currentColor");
+  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2zm3 5v2h10V8H7zm0 4v2h7v-2H7z");
+  icon.appendChild(path);
+  btn.appendChild(icon);
   btn.setAttribute("aria-label", T.widget_open);
   btn.setAttribute("part", "button");
   var panel = el("div", "panel");
