@@ -109,7 +109,7 @@ class Service:
                     yield {"event": "final", "reply": event.reply.as_json()}
         except IndexMissingError:
             yield {"event": "error", "message": self.prompts.raw("index_missing")}
-        except Exception:  # noqa: BLE001 - never show a stack trace to a user
+        except Exception:
             log.exception("answering failed")
             yield {"event": "error", "message": self.prompts.raw("error_generic")}
 

@@ -11,7 +11,7 @@ import gradio as gr
 from app.render import answer_html, documents_markdown, sources_html
 
 if TYPE_CHECKING:
-    from app.server import AskBody, Service
+    from app.server import Service
 
 _CSS = """
 .cite { color: var(--color-accent); font-weight: 600; }

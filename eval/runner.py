@@ -175,7 +175,8 @@ def run(settings: Settings, dataset: Dataset, baseline: dict[str, Any] | None = 
     names = OFFLINE + (JUDGE if scorer.judge is not None else ())
     agg = aggregate(rows, names)
     failures = gate(agg, thresholds)
-    deltas, regressions = ({}, [])
+    deltas: dict[str, Any] = {}
+    regressions: list[str] = []
     if baseline:
         deltas, regressions = compare(agg, baseline, float(thresholds.get("baseline", {}).get("tolerance", 0.02)))
     latencies = sorted(r["latency_ms"] for r in rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -208,7 +208,7 @@ class Assistant:
         return Reply(question, text, "not_in_documents", self.provider_name, contexts=hits)
 
     def _extract(self, question: str, plan: QueryPlan, hits: list[Hit],
-                 notice: str | None = None, evidence: float = 1.0) -> Iterator[Event]:
+                 notice: str | None = None, evidence: float = 1.0) -> Generator[Event, None, Reply]:
         index = self.retriever.keyword()
         qtext = plan.dense_text if plan.plain else plan.text
         qwords = question_words(qtext, index, plan.plain)
@@ -233,7 +233,7 @@ class Assistant:
         return Reply(question, answer, "answered", "extractive", list(comp.citations.values()), hits,
                      notice=notice, top_sentence=top)
 
-    def _generate(self, question: str, plan: QueryPlan, hits: list[Hit]) -> Iterator[Event]:
+    def _generate(self, question: str, plan: QueryPlan, hits: list[Hit]) -> Generator[Event, None, Reply]:
         checker = Checker(hits, self.embedder, self.settings.answer.support_threshold, self.prompts.raw("system"))
         comp = _Composer(hits)
         raw_parts: list[str] = []
@@ -256,6 +256,6 @@ class Assistant:
             notice = self.prompts.raw("generator_unavailable")
             reply = yield from self._extract(question, plan, hits, notice)
             return reply
-        if REFUSAL_TOKEN in " ".join(raw_parts) and not comp.parts or not comp.parts:
+        if (REFUSAL_TOKEN in " ".join(raw_parts) and not comp.parts) or not comp.parts:
             return self._not_in_documents(question, hits)
         return Reply(question, comp.answer, "answered", self.provider_name, list(comp.citations.values()), hits)

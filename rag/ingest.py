@@ -97,7 +97,7 @@ class Ingestor:
         self.store = vector_store(self.collection)
         self.chunker = VietnameseChunker(
             max_tokens=settings.chunk.max_tokens, overlap=settings.chunk.overlap_sentences,
-            encoding=settings.chunk.encoding, id_func=None)
+            encoding=settings.chunk.encoding)
         self.pipeline = IngestionPipeline(transformations=[self.chunker, self.embedder],
                                           vector_store=self.store, disable_cache=True)
         if self.location.keyword_path.exists():
@@ -156,7 +156,7 @@ class Ingestor:
             node.excluded_llm_metadata_keys = list(node.metadata)
             node.metadata_template = "{value}"
             node.metadata_separator = "\n"
-            node.text_template = "{metadata_str}\n\n{content}"
+            node.text_template = "{metadata_str}\n\n{content}"  # type: ignore[attr-defined]
             by_doc.setdefault(src, []).append(node)
         # Chunking already happened above; the pipeline embeds and writes to Chroma.
         self.pipeline.transformations = [self.embedder]

@@ -129,7 +129,7 @@ def _docx_to_text(data: bytes) -> str:
         raise SkipFile("python-docx is not installed (pip install python-docx)") from exc
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises many unrelated types
+    except Exception as exc:
         raise SkipFile(f"unreadable DOCX ({exc.__class__.__name__})") from exc
     parts = [p.text for p in document.paragraphs]
     for table in document.tables:

@@ -9,7 +9,7 @@ disease or a hospital are left to the documents.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 from rag import lexicon
@@ -18,7 +18,7 @@ from rag.textnorm import diacritic_ratio, fold, search_key
 Route = Literal["emergency", "medical_advice"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(name: str, plain: bool) -> re.Pattern[str]:
     # With diacritics typed, compare accented forms ("liều" must not match "nguyên liệu");
     # without them, compare folded forms.

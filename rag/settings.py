@@ -12,13 +12,12 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
-    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -58,15 +57,19 @@ class IndexSettings(BaseModel):
 class RetrieveSettings(BaseModel):
     top_k: int = Field(5, ge=1, le=50, description="Results returned by retrieve and used as answer context.")
     candidates: int = Field(60, ge=5, le=500, description="Candidates taken from each retriever before fusion.")
-    dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Weight of the dense retriever in fusion (keyword gets the rest).")
+    dense_weight: float = Field(0.6, ge=0.0, le=1.0,
+        description="Weight of the dense retriever in fusion (keyword gets the rest).")
     max_query_chars: int = Field(2000, ge=10, description="Longest question accepted.")
 
 
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(3, ge=1, le=8, description="Sentences in an extractive answer.")
-    evidence_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Minimum evidence score to answer; below it the assistant says the documents do not hold the answer.")
-    sentence_threshold: float = Field(0.58, ge=0.0, le=2.0, description="Extractive mode: minimum mean of the passage evidence and the best sentence's score.")
-    support_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Minimum support score for a generated sentence to keep its citation.")
+    evidence_threshold: float = Field(0.5, ge=0.0, le=1.0,
+        description="Minimum evidence score to answer; below it the assistant says the documents do not hold the answer.")
+    sentence_threshold: float = Field(0.58, ge=0.0, le=2.0,
+        description="Extractive mode: minimum mean of the passage evidence and the best sentence's score.")
+    support_threshold: float = Field(0.5, ge=0.0, le=1.0,
+        description="Minimum support score for a generated sentence to keep its citation.")
     max_history_turns: int = Field(6, ge=0, le=50, description="Previous turns used to understand follow-ups.")
 
 
@@ -75,7 +78,8 @@ class LLMSettings(BaseModel):
         "auto", description="auto = openai_like when base_url is set, openai when api_key is set, else extractive.")
     model: str = Field("gpt-4o-mini", description="Chat model name (OPENAI_MODEL also accepted).")
     api_key: SecretStr | None = Field(None, description="API key (OPENAI_API_KEY also accepted).")
-    base_url: str | None = Field(None, description="OpenAI-compatible server URL, e.g. http://127.0.0.1:8000/v1 (OPENAI_BASE_URL also accepted).")
+    base_url: str | None = Field(None,
+        description="OpenAI-compatible server URL, e.g. http://127.0.0.1:8000/v1 (OPENAI_BASE_URL also accepted).")
     timeout_s: float = Field(30.0, gt=0, description="Seconds before an LLM request is abandoned.")
     max_retries: int = Field(2, ge=0, le=10, description="Retries with backoff on LLM errors.")
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature.")
@@ -112,7 +116,7 @@ class ServerSettings(BaseModel):
 class _OpenAIEnvSource(PydanticBaseSettingsSource):
     """Accept the conventional OPENAI_* variables for the answer provider."""
 
-    _MAP = {"OPENAI_API_KEY": "api_key", "OPENAI_BASE_URL": "base_url", "OPENAI_MODEL": "model"}
+    _MAP: ClassVar[dict[str, str]] = {"OPENAI_API_KEY": "api_key", "OPENAI_BASE_URL": "base_url", "OPENAI_MODEL": "model"}
 
     def __init__(self, settings_cls: type[BaseSettings], dotenv: dict[str, str | None]) -> None:
         super().__init__(settings_cls)

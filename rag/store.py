@@ -82,7 +82,7 @@ def chroma_client(settings: Settings) -> Any:
         try:
             return chromadb.HttpClient(host=idx.chroma_host, port=idx.chroma_port, ssl=idx.chroma_ssl,
                                        settings=chroma_settings)
-        except Exception as exc:  # noqa: BLE001 - chromadb raises bare ValueError/ConnectionError
+        except Exception as exc:
             raise ProviderError(
                 f"Cannot reach the Chroma server at {idx.chroma_host}:{idx.chroma_port} ({exc}). "
                 "Start it with `chroma run --path DIR --port PORT` or unset HOIDAP_INDEX__CHROMA_HOST.") from exc
@@ -102,7 +102,7 @@ def open_collection(settings: Settings, embedder_id: str, dim: int, create: bool
             col = client.get_or_create_collection(name, metadata=meta, embedding_function=None)
         else:
             col = client.get_collection(name, embedding_function=None)
-    except Exception as exc:  # noqa: BLE001 - NotFoundError type differs between client kinds
+    except Exception as exc:
         if create:
             raise ProviderError(f"Chroma refused collection {name}: {exc}") from exc
         raise IndexMissingError(

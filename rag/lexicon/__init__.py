@@ -5,7 +5,7 @@ They are data, kept as text files so the Python stays language-neutral.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from rag.textnorm import fold
@@ -13,21 +13,21 @@ from rag.textnorm import fold
 _DIR = Path(__file__).parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def phrases(name: str) -> tuple[str, ...]:
     """Non-comment lines of ``<name>.txt``, folded (lower case, no diacritics)."""
     lines = (_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
     return tuple(fold(ln.strip()) for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def raw_lines(name: str) -> tuple[str, ...]:
     """Non-comment lines of ``<name>.txt`` as written."""
     lines = (_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
     return tuple(ln.strip() for ln in lines if ln.strip() and not ln.startswith("#"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def table(name: str) -> tuple[tuple[str, str], ...]:
     """Tab-separated pairs of ``<name>.tsv``."""
     rows = []

@@ -2,11 +2,11 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
+from rag.errors import PromptError
 from rag.prompts import Prompts
 from rag.settings import PROJECT_ROOT, Settings, env_names
-
-import pytest
-from rag.errors import PromptError
 
 
 def test_env_example_lists_every_setting() -> None:
