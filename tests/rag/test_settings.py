@@ -90,3 +90,9 @@ def test_no_vietnamese_prose_in_code() -> None:
                     words = node.value.split()
                     prose = len(words) >= 5 and not re.search(r"[\\|()\[\]{}^$*+?]", node.value)
                     assert not prose, f"{path}: {node.value[:60]!r}"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert f"```bash\n{ci}\n```" in readme
