@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.feedback import FeedbackStore
@@ -73,7 +71,7 @@ class Service:
         origin = request.headers.get("origin")
         if not origin:
             return True  # not a browser cross-origin call (curl, server-to-server)
-        if self.settings.server.allow_same_origin and origin == _own_origin(request):
+        if self.settings.server.allow_same_origin and origin == own_origin(request):
             return True
         return site is not None and origin in site.origins
 
@@ -89,6 +87,19 @@ class Service:
         if ok and site is not None:
             ok = self.limiter.allow(f"site:{site_id}", site.rate_per_minute)
         return ok
+
+    def refuse(self, request: Request, status: int, prompt: str) -> JSONResponse:
+        return JSONResponse({"error": prompt, "message": self.prompts.raw(prompt)}, status_code=status,
+                            headers=cors_headers(request, status == 429))
+
+    def guard(self, request: Request, body_site: str | None) -> tuple[SiteSettings | None, JSONResponse | None]:
+        """The caller's site settings, or the refusal to send (origin not allowed, rate limit hit)."""
+        site_id, site = self.site(request, body_site)
+        if not self.origin_allowed(request, site):
+            return site, self.refuse(request, 403, "origin_refused")
+        if not self.limit(request, site_id, site):
+            return site, self.refuse(request, 429, "rate_limited")
+        return site, None
 
     def max_chars(self, site: SiteSettings | None) -> int:
         limit = self.settings.retrieve.max_query_chars
@@ -114,11 +125,11 @@ class Service:
             yield {"event": "error", "message": self.prompts.raw("error_generic")}
 
 
-def _own_origin(request: Request) -> str:
+def own_origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.headers.get('host', '')}"
 
 
-def _cors_headers(request: Request, allowed: bool) -> dict[str, str]:
+def cors_headers(request: Request, allowed: bool) -> dict[str, str]:
     origin = request.headers.get("origin")
     if not origin or not allowed:
         return {}
@@ -127,14 +138,9 @@ def _cors_headers(request: Request, allowed: bool) -> dict[str, str]:
             "Access-Control-Allow-Headers": f"Content-Type, {SITE_HEADER}", "Access-Control-Max-Age": "600"}
 
 
-def _frame_ancestors(settings: Settings) -> str:
+def frame_ancestors(settings: Settings) -> str:
     origins = sorted({o for s in settings.server.sites.values() for o in s.origins})
     return "frame-ancestors " + " ".join(["'self'", *origins])
-
-
-@lru_cache(maxsize=4)
-def _widget_js(texts_json: str) -> str:
-    return (STATIC / "widget.js").read_text(encoding="utf-8").replace("__HOIDAP_TEXTS__", texts_json)
 
 
 def ensure_index(settings: Settings) -> None:
@@ -160,102 +166,21 @@ def ensure_index(settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None,
                with_ui: bool = True) -> FastAPI:
+    from app.routes import router
+
     settings = settings or load_settings()
     if settings.server.index_on_start:
         ensure_index(settings)
     svc = Service(settings, assistant)
     api = FastAPI(title="hoidap-yte", docs_url="/api/docs", openapi_url="/api/openapi.json")
     api.state.service = svc
-
-    def refuse(request: Request, status: int, prompt: str) -> JSONResponse:
-        return JSONResponse({"error": prompt, "message": svc.prompts.raw(prompt)}, status_code=status,
-                            headers=_cors_headers(request, status == 429))
-
-    def guard(request: Request, body_site: str | None) -> tuple[SiteSettings | None, JSONResponse | None]:
-        site_id, site = svc.site(request, body_site)
-        if not svc.origin_allowed(request, site):
-            return site, refuse(request, 403, "origin_refused")
-        if not svc.limit(request, site_id, site):
-            return site, refuse(request, 429, "rate_limited")
-        return site, None
-
-    @api.options("/api/{path:path}")
-    def preflight(request: Request, path: str) -> Response:
-        _, site = svc.site(request)
-        allowed = svc.origin_allowed(request, site) or any(
-            request.headers.get("origin") in s.origins for s in settings.server.sites.values())
-        return Response(status_code=204 if allowed else 403, headers=_cors_headers(request, allowed))
-
-    @api.get("/api/health")
-    def health(request: Request) -> JSONResponse:
-        docs = svc.documents()
-        body = {"status": "ok" if docs else "no_index", "documents": len(docs),
-                "provider": svc.assistant.provider_name}
-        return JSONResponse(body, headers=_cors_headers(request, True))
-
-    @api.get("/api/documents")
-    def documents(request: Request) -> JSONResponse:
-        _, site = svc.site(request)
-        return JSONResponse(svc.documents(), headers=_cors_headers(request, svc.origin_allowed(request, site)))
-
-    @api.post("/api/ask")
-    def ask(body: AskBody, request: Request) -> JSONResponse:
-        site, denied = guard(request, body.site)
-        if denied:
-            return denied
-        final: dict[str, Any] = {}
-        for event in svc.ask_stream(body, site):
-            if event["event"] == "final":
-                final = event["reply"]
-            elif event["event"] == "error":
-                return JSONResponse({"error": "server_error", "message": event["message"]}, status_code=503,
-                                    headers=_cors_headers(request, True))
-        return JSONResponse(final, headers=_cors_headers(request, True))
-
-    @api.post("/api/ask/stream")
-    def ask_stream(body: AskBody, request: Request) -> Response:
-        site, denied = guard(request, body.site)
-        if denied:
-            return denied
-
-        def sse() -> Iterator[bytes]:
-            for event in svc.ask_stream(body, site):
-                kind = event.pop("event")
-                yield f"event: {kind}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
-
-        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **_cors_headers(request, True)}
-        return StreamingResponse(sse(), media_type="text/event-stream", headers=headers)
-
-    @api.post("/api/feedback")
-    def feedback(body: FeedbackBody, request: Request) -> JSONResponse:
-        site_id, site = svc.site(request, body.site)
-        if not svc.origin_allowed(request, site):
-            return refuse(request, 403, "origin_refused")
-        row = svc.feedback.add(body.reply, body.rating, body.comment, site_id)
-        return JSONResponse({"id": row}, headers=_cors_headers(request, True))
-
-    @api.get("/widget.js")
-    def widget(request: Request) -> Response:
-        texts = svc.prompts.ui()
-        keys = ("widget_title", "widget_greeting", "widget_open", "widget_close", "placeholder", "send",
-                "thinking", "sources_heading", "no_date", "section_label", "error_generic", "footer")
-        data = {k: texts.get(k, "") for k in keys}
-        data["error_generic"] = svc.prompts.raw("error_generic")
-        body = _widget_js(json.dumps(data, ensure_ascii=False))
-        return Response(body, media_type="application/javascript; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
-
-    @api.get("/demo", response_class=HTMLResponse)
-    def demo(request: Request) -> HTMLResponse:
-        base = settings.server.public_url.rstrip("/") or _own_origin(request)
-        page = (STATIC / "demo.html").read_text(encoding="utf-8").replace("__WIDGET_SRC__", f"{base}/widget.js")
-        return HTMLResponse(page, headers={"Content-Security-Policy": _frame_ancestors(settings)})
+    api.include_router(router)
 
     @api.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
         if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.setdefault("Content-Security-Policy", _frame_ancestors(settings))
+            response.headers.setdefault("Content-Security-Policy", frame_ancestors(settings))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
@@ -264,7 +189,6 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
         from app.ui import build_ui, theme_css
 
-        blocks = build_ui(svc)
         css, theme = theme_css()
-        api = gr.mount_gradio_app(api, blocks, path="/", css=css, theme=theme, footer_links=["api"])
+        api = gr.mount_gradio_app(api, build_ui(svc), path="/", css=css, theme=theme, footer_links=["api"])
     return api

@@ -38,20 +38,23 @@ def _turns(replies: list[dict[str, Any]]) -> list[dict[str, str]]:
     return out
 
 
-def build_ui(svc: Service) -> gr.Blocks:
-    from app.server import AskBody
+class ChatHandlers:
+    """What the page's buttons do. Everything shown is escaped first."""
 
-    texts = svc.prompts.ui()
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+        self.texts = svc.prompts.ui()
 
-    def respond(message: str, chat: list[dict[str, Any]], replies: list[dict[str, Any]]
+    def respond(self, message: str, chat: list[dict[str, Any]], replies: list[dict[str, Any]]
                 ) -> Iterator[tuple[Any, ...]]:
+        from app.server import AskBody
+
         message = message or ""
         chat = [*chat, {"role": "user", "content": html.escape(message)},
-                {"role": "assistant", "content": html.escape(texts["thinking"])}]
+                {"role": "assistant", "content": html.escape(self.texts["thinking"])}]
         yield chat, gr.update(), replies, ""
         partial = ""
-        body = AskBody(question=message, history=_turns(replies))
-        for event in svc.ask_stream(body, None):
+        for event in self.svc.ask_stream(AskBody(question=message, history=_turns(replies)), None):
             if event["event"] == "delta":
                 partial += event["text"]
                 chat[-1] = {"role": "assistant", "content": answer_html(partial)}
@@ -60,41 +63,50 @@ def build_ui(svc: Service) -> gr.Blocks:
                 reply = event["reply"]
                 chat[-1] = {"role": "assistant", "content": answer_html(reply["answer"])}
                 replies = [*replies, reply]
-                yield chat, sources_html(reply, texts), replies, ""
+                yield chat, sources_html(reply, self.texts), replies, ""
             else:
                 chat[-1] = {"role": "assistant", "content": html.escape(event["message"])}
                 yield chat, gr.update(), replies, ""
 
-    def on_like(replies: list[dict[str, Any]], data: gr.LikeData) -> tuple[Any, ...]:
+    def on_like(self, replies: list[dict[str, Any]], data: gr.LikeData) -> tuple[Any, ...]:
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        k = int(index) // 2
+        k = int(index) // 2  # messages alternate: user, assistant
         if k >= len(replies):
             return gr.update(visible=False), None
-        row = svc.feedback.add(replies[k], 1 if data.liked else -1)
+        row = self.svc.feedback.add(replies[k], 1 if data.liked else -1)
         if data.liked:
-            gr.Info(texts["feedback_thanks"])
+            gr.Info(self.texts["feedback_thanks"])
             return gr.update(visible=False), None
         return gr.update(visible=True), row
 
-    def on_comment(comment: str, row: int | None) -> tuple[Any, ...]:
+    def on_comment(self, comment: str, row: int | None) -> tuple[Any, ...]:
         if row is not None and comment.strip():
-            svc.feedback.comment(row, comment.strip())
-            gr.Info(texts["feedback_thanks"])
+            self.svc.feedback.comment(row, comment.strip())
+            gr.Info(self.texts["feedback_thanks"])
         return gr.update(visible=False), None, ""
 
-    def new_chat() -> tuple[Any, ...]:
-        return [], [], f'<div class="sources empty">{html.escape(texts["no_sources"])}</div>', "", gr.update(
-            visible=False)
+    def new_chat(self) -> tuple[Any, ...]:
+        return [], [], self.empty_sources(), "", gr.update(visible=False)
 
-    def api_ask(question: str) -> dict[str, Any]:
+    def empty_sources(self) -> str:
+        return f'<div class="sources empty">{html.escape(self.texts["no_sources"])}</div>'
+
+    def api_ask(self, question: str) -> dict[str, Any]:
+        """Gradio API endpoint (`gradio_client`: api_name="/ask"): the reply as `rag ask --json` shows it."""
+        from app.server import AskBody
+
         final: dict[str, Any] = {}
-        for event in svc.ask_stream(AskBody(question=question), None):
+        for event in self.svc.ask_stream(AskBody(question=question), None):
             if event["event"] == "final":
                 final = event["reply"]
             elif event["event"] == "error":
                 final = {"question": question, "answer": event["message"], "refused": True, "reason": "error"}
         return final
 
+
+def build_ui(svc: Service) -> gr.Blocks:
+    h = ChatHandlers(svc)
+    texts = h.texts
     with gr.Blocks(title=texts["title"], analytics_enabled=False) as blocks:
         gr.Markdown(f"# {html.escape(texts['title'])}\n{html.escape(texts['subtitle'])}")
         with gr.Row():
@@ -102,31 +114,27 @@ def build_ui(svc: Service) -> gr.Blocks:
                 chatbot = gr.Chatbot(height=520, label=texts["title"], sanitize_html=True, allow_tags=False,
                                      feedback_options=("Like", "Dislike"), elem_id="hoidap-chat")
                 with gr.Row():
-                    box = gr.Textbox(placeholder=texts["placeholder"], show_label=False, scale=5,
-                                     max_lines=4, elem_id="hoidap-input")
+                    box = gr.Textbox(placeholder=texts["placeholder"], show_label=False, scale=5, max_lines=4,
+                                     elem_id="hoidap-input")
                     send = gr.Button(texts["send"], variant="primary", scale=1, elem_id="hoidap-send")
-                with gr.Row():
-                    reset = gr.Button(texts["new_chat"], elem_id="hoidap-new")
+                reset = gr.Button(texts["new_chat"], elem_id="hoidap-new")
                 with gr.Row(visible=False) as comment_row:
                     comment = gr.Textbox(label=texts["feedback_comment"], scale=5)
                     comment_send = gr.Button(texts["feedback_send"], scale=1)
-                gr.Examples(examples=[[q] for q in texts["examples"]], inputs=[box],
-                            label=texts["examples_heading"])
+                gr.Examples(examples=[[q] for q in texts["examples"]], inputs=[box], label=texts["examples_heading"])
             with gr.Column(scale=2):
                 gr.Markdown(f"### {html.escape(texts['sources_heading'])}")
-                sources = gr.HTML(f'<div class="sources empty">{html.escape(texts["no_sources"])}</div>',
-                                  elem_id="hoidap-sources")
+                sources = gr.HTML(h.empty_sources(), elem_id="hoidap-sources")
                 with gr.Accordion(texts["documents_heading"], open=True):
                     gr.Markdown(documents_markdown(svc.documents(), texts))
         gr.Markdown(html.escape(texts["footer"]), elem_id="hoidap-footer")
         replies = gr.State([])
         feedback_row = gr.State(None)
-
         outs = [chatbot, sources, replies, box]
-        box.submit(respond, [box, chatbot, replies], outs, api_visibility="private")
-        send.click(respond, [box, chatbot, replies], outs, api_visibility="private")
-        chatbot.like(on_like, [replies], [comment_row, feedback_row])
-        comment_send.click(on_comment, [comment, feedback_row], [comment_row, feedback_row, comment])
-        reset.click(new_chat, None, [chatbot, replies, sources, box, comment_row])
-        gr.api(api_ask, api_name="ask")
+        box.submit(h.respond, [box, chatbot, replies], outs, api_visibility="private")
+        send.click(h.respond, [box, chatbot, replies], outs, api_visibility="private")
+        chatbot.like(h.on_like, [replies], [comment_row, feedback_row])
+        comment_send.click(h.on_comment, [comment, feedback_row], [comment_row, feedback_row, comment])
+        reset.click(h.new_chat, None, [chatbot, replies, sources, box, comment_row])
+        gr.api(h.api_ask, api_name="ask")
     return blocks

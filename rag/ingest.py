@@ -36,6 +36,9 @@ from rag.tokens import doc_terms
 
 # Metadata that goes into the text the embedder sees ("title\nsection\n\ntext").
 _EMBED_KEYS = ("title", "section")
+# Bump when cleaning, metadata or chunking rules change: documents are then chunked again
+# (their embeddings come from the cache when the chunk text did not change).
+PIPELINE_VERSION = 3
 
 
 @dataclass
@@ -84,8 +87,8 @@ def ingest_lock(path: Path) -> Iterator[None]:
         yield
 
 
-def chunk_id(source: str, content_hash: str, index: int) -> str:
-    return hashlib.sha1(f"{source}\x00{content_hash}\x00{index}".encode()).hexdigest()
+def chunk_id(source: str, content_hash: str, index: int, pipeline: str = "") -> str:
+    return hashlib.sha1(f"{source}\x00{content_hash}\x00{index}\x00{pipeline}".encode()).hexdigest()
 
 
 class Ingestor:
@@ -126,9 +129,15 @@ class Ingestor:
         self._uncommitted = 0
 
     # -- documents ---------------------------------------------------------
+    @property
+    def pipeline_id(self) -> str:
+        c = self.settings.chunk
+        return f"{PIPELINE_VERSION}:{c.max_tokens}:{c.overlap_sentences}:{c.encoding}"
+
     def unchanged(self, source: str, content_hash: str) -> bool:
         entry = self.keyword.docs.get(source)
-        return entry is not None and entry.content_hash == content_hash
+        return (entry is not None and entry.content_hash == content_hash
+                and entry.metadata.get("pipeline") == self.pipeline_id)
 
     def _nodes(self, doc: SourceDoc) -> tuple[Document, dict[str, Any]]:
         cleaned = clean_text(doc.text, doc.structured)
@@ -151,7 +160,7 @@ class Ingestor:
         by_doc: dict[str, list[BaseNode]] = {}
         for node in nodes:
             src = node.metadata["source"]
-            node.id_ = chunk_id(src, node.metadata["content_hash"], node.metadata["chunk_index"])
+            node.id_ = chunk_id(src, node.metadata["content_hash"], node.metadata["chunk_index"], self.pipeline_id)
             node.excluded_embed_metadata_keys = [k for k in node.metadata if k not in _EMBED_KEYS]
             node.excluded_llm_metadata_keys = list(node.metadata)
             node.metadata_template = "{value}"
@@ -170,7 +179,8 @@ class Ingestor:
                       for n in doc_nodes]
             existed = doc.source in self.keyword.docs
             entry = DocEntry(doc.source, doc.content_hash, [c.chunk_id for c in chunks],
-                             {k: metadata[k] for k in ("title", "date", "publisher", "doc_numbers")})
+                             {**{k: metadata[k] for k in ("title", "date", "publisher", "doc_numbers")},
+                              "pipeline": self.pipeline_id})
             self._pending_deletes += [i for i in self.keyword.replace_document(entry, chunks)
                                       if i not in set(entry.chunk_ids)]
             report.updated += existed
