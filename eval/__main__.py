@@ -25,9 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--limit", type=int, help="first N items only")
     r.add_argument("--thresholds", help="thresholds TOML (default eval/thresholds.toml)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    c = sub.add_parser("calibrate", help="how the refusal and citation-support thresholds separate the golden set")
+    c.add_argument("--dataset", default=str(DEFAULT_DATASET))
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
     settings = load_settings()
+    if args.cmd == "calibrate":
+        from eval.calibrate import calibrate
+        from eval.dataset import load as load_dataset
+
+        print(json.dumps(calibrate(settings, load_dataset(Path(args.dataset))), indent=2))
+        return 0
     from eval.dataset import load
     from eval.report import write_all
     from eval.runner import run

@@ -107,12 +107,12 @@ def page(report: dict[str, Any]) -> str:
         v, t = agg["overall"].get(name), thr.get(name)
         parts.append(f"<tr><td>{e(name)}</td><td>{_fmt(v)}</td><td>{'' if t is None else t}</td>"
                      f"<td>{_bar(v, t)}</td></tr>")
-    parts.append("</table><h2>Per category</h2><table><tr><th>category</th><th>n</th>"
+    parts.append("</table><h2>Per category</h2><div style='overflow-x:auto'><table><tr><th>category</th><th>n</th>"
                  + "".join(f"<th>{e(n)}</th>" for n in _names(report)) + "</tr>")
     for cat, vals in agg["per_category"].items():
         parts.append(f"<tr><td>{e(cat)}</td><td>{vals['n']}</td>"
                      + "".join(f"<td>{_fmt(vals.get(n))}</td>" for n in _names(report)) + "</tr>")
-    parts.append("</table>")
+    parts.append("</table></div>")
     if report.get("baseline"):
         parts.append("<h2>Against the baseline</h2><table><tr><th>metric</th><th>before</th><th>now</th><th>delta</th></tr>")
         for name, d in report["baseline"]["deltas"].items():

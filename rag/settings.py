@@ -68,7 +68,7 @@ class AnswerSettings(BaseModel):
         description="Minimum evidence score to answer; below it the assistant says the documents do not hold the answer.")
     sentence_threshold: float = Field(0.58, ge=0.0, le=2.0,
         description="Extractive mode: minimum mean of the passage evidence and the best sentence's score.")
-    support_threshold: float = Field(0.5, ge=0.0, le=1.0,
+    support_threshold: float = Field(0.6, ge=0.0, le=1.0,
         description="Minimum support score for a generated sentence to keep its citation.")
     max_history_turns: int = Field(6, ge=0, le=50, description="Previous turns used to understand follow-ups.")
 

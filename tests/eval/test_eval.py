@@ -140,3 +140,12 @@ def test_csv_dataset_indexes_its_own_contexts(seeded_settings: Settings, tmp_pat
     outcome = run(seeded_settings, ds, progress=False)
     assert outcome.report["aggregates"]["overall"]["context_recall"] == 1.0
     assert all(r["contexts"][0]["source"].startswith("ctx-") for r in outcome.report["rows"])
+
+
+def test_calibration_reports_both_thresholds(seeded_settings: Settings, tmp_path: Path) -> None:
+    from eval.calibrate import calibrate
+
+    out = calibrate(seeded_settings, load(_subset(tmp_path, {"f01", "f03", "n06", "x01", "x02", "p01"})))
+    gate = out["refusal_gate"]
+    assert gate["answerable"] == 4 and gate["out_of_scope"] == 2 and gate["negatives_fail"] == 1.0
+    assert out["support_check"]["claims"] == 4 and 0 <= out["support_check"]["current"]["positives_pass"] <= 1
