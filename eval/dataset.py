@@ -11,8 +11,6 @@ from typing import Any
 
 from rag.errors import InvalidInputError
 
-CATEGORIES = ("fact", "paraphrase", "no-diacritics", "multi-document", "follow-up", "unanswerable",
-              "medical-advice", "emergency", "injection", "feedback", "health-domain")
 EXPECTED = {"unanswerable": "not_in_documents", "medical-advice": "medical_advice", "emergency": "emergency"}
 
 

@@ -54,7 +54,6 @@ class KeywordIndex:
         self._pos: dict[str, int] = {}
         self.vocab: dict[str, int] = {}
         self._weights: sparse.csc_matrix | None = None
-        self.surface: dict[str, str] = {}
         for c in chunks or []:
             self._append(c)
 

@@ -95,3 +95,16 @@ def test_provider_factory(seeded_settings: Settings) -> None:
         make_llm(s)
     s.llm.base_url = "http://127.0.0.1:9/v1"
     assert type(make_llm(s)).__name__ == "OpenAILike"
+
+
+def test_doctor_reports_index_provider_and_endpoint(seeded_settings: Settings) -> None:
+    from rag.doctor import doctor
+
+    offline = doctor(seeded_settings)
+    assert offline["provider"] == "extractive" and offline["documents"] == 7 and offline["chunks"] == offline["vectors"]
+    with fake_openai(lambda req: "pong") as server:
+        s = seeded_settings.model_copy(deep=True)
+        s.llm.provider, s.llm.base_url, s.llm.max_retries = "auto", server.base_url, 0
+        assert doctor(s)["llm_status"] == "answers"
+    s.llm.timeout_s = 1.0
+    assert doctor(s)["llm_status"].startswith("not answering")  # the server is gone now
