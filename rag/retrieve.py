@@ -61,6 +61,7 @@ class QueryPlan:
     terms: list[str]
     plain: bool
     expansions: list[str] = field(default_factory=list)
+    vector: np.ndarray | None = None  # the query embedding, once search has computed it
 
 
 _MARKUP_RE = re.compile(r"<[^<>]{0,300}>")
@@ -198,6 +199,7 @@ class Retriever:
             return []
         kw = index.scores(plan.terms)
         vec, dense = self.dense(plan.dense_text, n)
+        plan.vector = vec
         # Vectors not in the keyword file were left by an interrupted ingest: ignore them.
         dense = {cid: s for cid, s in dense.items() if cid in index}
         top_kw = [index.chunks[i].chunk_id for i in np.argsort(-kw)[:n] if kw[i] > 0]
