@@ -152,6 +152,7 @@ def ensure_index(settings: Settings) -> None:
     location = IndexLocation(settings, make_embedder(settings).identity)
     if location.keyword_path.exists():
         return
+    log.warning("no index yet: indexing %s on first start (a few minutes on 2 cores)", settings.paths.seeds_dir)
     deadline = time.time() + 1800
     while True:
         try:
