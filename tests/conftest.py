@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,6 +63,14 @@ def make_settings(data_dir: Path, cache_dir: Path, **overrides: object) -> Setti
         group, field = dotted.split("__")
         setattr(getattr(s, group), field, value)
     return s
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a `python -m …` subprocess that uses these settings, not the developer's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOIDAP_", "OPENAI_"))}
+    env.update(HOIDAP_PATHS__DATA_DIR=str(settings.paths.data_dir),
+               HOIDAP_PATHS__CACHE_DIR=str(settings.paths.cache_dir), HOIDAP_LLM__PROVIDER="extractive", **extra)
+    return env
 
 
 @pytest.fixture(scope="session")

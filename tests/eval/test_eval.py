@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from eval.metrics import citation_validity, key_fact_recall, refusal_correctness
 from eval.report import write_all
 from eval.runner import run
 from rag.settings import PROJECT_ROOT, Settings
+from tests.conftest import cli_env
 from tests.fakes import fake_openai, judge_reply
 
 GOLDEN = PROJECT_ROOT / "eval" / "datasets" / "golden.jsonl"
@@ -70,9 +70,7 @@ def test_offline_run_writes_reports_and_states_judge_not_computed(seeded_setting
 def test_gate_fails_when_a_threshold_is_breached(seeded_settings: Settings, tmp_path: Path) -> None:
     strict = tmp_path / "strict.toml"
     strict.write_text("[overall]\nkey_fact_recall = 1.01\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOIDAP_", "OPENAI_"))}
-    env.update(HOIDAP_PATHS__DATA_DIR=str(seeded_settings.paths.data_dir),
-               HOIDAP_PATHS__CACHE_DIR=str(seeded_settings.paths.cache_dir), HOIDAP_LLM__PROVIDER="extractive")
+    env = cli_env(seeded_settings)
     subset = _subset(tmp_path, {"f01", "x01"})
     cmd = [sys.executable, "-m", "eval", "run", "--dataset", str(subset), "--out", str(tmp_path / "r"), "--quiet"]
     failed = subprocess.run([*cmd, "--thresholds", str(strict)], capture_output=True, text=True, env=env,

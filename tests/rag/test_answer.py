@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ import pytest
 from rag.answer import Assistant
 from rag.settings import PROJECT_ROOT
 from rag.textnorm import fold
+from tests.conftest import cli_env
 
 
 def _source_text(source: str) -> str:
@@ -70,9 +70,7 @@ def test_streaming_yields_sentences_then_the_reply(assistant: Assistant) -> None
 
 
 def test_ask_cli_json_contract(seeded_settings) -> None:  # type: ignore[no-untyped-def]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOIDAP_", "OPENAI_"))}
-    env.update(HOIDAP_PATHS__DATA_DIR=str(seeded_settings.paths.data_dir),
-               HOIDAP_PATHS__CACHE_DIR=str(seeded_settings.paths.cache_dir), HOIDAP_LLM__PROVIDER="extractive")
+    env = cli_env(seeded_settings)
     out = subprocess.run([sys.executable, "-m", "rag", "ask", "Giai đoạn vươn mình là những năm nào?", "--json"],
                          capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, timeout=300)
     assert out.returncode == 0, out.stderr

