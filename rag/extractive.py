@@ -86,7 +86,7 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
     for j, c in zip(order, cos):
         sentence, hit = cands[j]
         sim = float(np.clip((c - 0.78) / 0.14, 0, 1))
-        shape = shape_bonus(qtype, sentence)
+        shape = shape_bonus(qtype, sentence, question)
         score = (0.45 * sim + 0.4 * lexical[j] + 0.1 * prior[hit] + 0.15 * shape
                  + 0.1 * ref_agreement(qrefs, sentence)
                  + 0.1 * year_agreement(question, f"{hits[hit].section or ''} {sentence}"))

@@ -33,13 +33,13 @@ from rag.loaders import SkipFile, discover, file_hash, load
 from rag.metadata import extract
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import IndexLocation, open_collection, vector_store
-from rag.tokens import doc_terms
+from rag.tokens import TERMS_VERSION, doc_terms
 
 # Metadata that goes into the text the embedder sees ("title\nsection\n\ntext").
 _EMBED_KEYS = ("title", "section")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 
 
 @dataclass
@@ -122,6 +122,8 @@ class Ingestor:
 
     def commit(self) -> None:
         self.keyword.generation += 1
+        if all(d.metadata.get("pipeline") == self.pipeline_id for d in self.keyword.docs.values()):
+            self.keyword.terms_version = TERMS_VERSION
         self.keyword.save(self.location.keyword_path)
         if self._pending_deletes:
             for start in range(0, len(self._pending_deletes), 1000):

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from rag.errors import IndexCorruptError
+from rag.tokens import FOLD_PREFIX, TERMS_VERSION, is_word_term
 
 FORMAT_VERSION = 1
 K1 = 1.2
@@ -46,14 +47,18 @@ class KeywordIndex:
     """Chunks, their BM25 term statistics and the document manifest."""
 
     def __init__(self, embedder_id: str, chunks: list[Chunk] | None = None,
-                 docs: dict[str, DocEntry] | None = None, generation: int = 0) -> None:
+                 docs: dict[str, DocEntry] | None = None, generation: int = 0,
+                 terms_version: int = TERMS_VERSION) -> None:
         self.embedder_id = embedder_id
         self.generation = generation
+        # Older than TERMS_VERSION: some chunks carry terms of an earlier tokenizer.
+        self.terms_version = terms_version
         self.docs: dict[str, DocEntry] = docs or {}
         self._chunks: list[Chunk] = []
         self._pos: dict[str, int] = {}
         self.vocab: dict[str, int] = {}
         self._weights: sparse.csc_matrix | None = None
+        self._field = np.zeros(0, dtype=np.int64)
         for c in chunks or []:
             self._append(c)
 
@@ -98,11 +103,13 @@ class KeywordIndex:
     def _build(self) -> sparse.csc_matrix:
         vocab: dict[str, int] = {}
         rows, cols, vals = [], [], []
-        lengths = np.zeros(len(self._chunks), dtype=np.float32)
+        # One length per field: a chunk's syllable count and its word count.
+        lengths = np.zeros((len(self._chunks), 2), dtype=np.float32)
         for r, c in enumerate(self._chunks):
             counts = Counter(c.terms)
-            lengths[r] = sum(n for t, n in counts.items() if not t.startswith("~"))
             for t, n in counts.items():
+                if not t.startswith(FOLD_PREFIX):
+                    lengths[r, int(is_word_term(t))] += n
                 j = vocab.setdefault(t, len(vocab))
                 rows.append(r)
                 cols.append(j)
@@ -112,25 +119,39 @@ class KeywordIndex:
                                shape=(len(self._chunks), len(vocab)))
         df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avg = float(lengths.mean()) if len(lengths) else 1.0
-        norm = K1 * (1 - B + B * lengths / max(avg, 1.0))
+        field = np.array([is_word_term(t) for t in vocab], dtype=np.int64)
+        avg = np.maximum(lengths.mean(axis=0), 1.0) if len(lengths) else np.ones(2, dtype=np.float32)
         tf = tf.tocoo()
-        w = tf.data * (K1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
+        f = field[tf.col]
+        norm = K1 * (1 - B + B * lengths[tf.row, f] / avg[f])
+        w = tf.data * (K1 + 1) / (tf.data + norm) * idf[tf.col]
         self.vocab = vocab
         self.idf = idf
+        self._field = field
         self._weights = sparse.csc_matrix((w, (tf.row, tf.col)), shape=tf.shape)
         return self._weights
 
-    def scores(self, terms: list[str]) -> np.ndarray:
-        """BM25 score of every chunk for the given query terms."""
+    def scores(self, terms: list[str], word_weight: float) -> np.ndarray:
+        """Keyword score of every chunk (0..1): BM25 per field, each scaled by its best chunk.
+
+        Scaling each field by its own maximum makes the weights mean the same
+        thing for every query, however many terms the question has.
+        """
         weights = self._weights if self._weights is not None else self._build()
+        total = np.zeros(weights.shape[0], dtype=np.float32)
         idx = [self.vocab[t] for t in terms if t in self.vocab]
         if not idx or weights.shape[0] == 0:
-            return np.zeros(weights.shape[0], dtype=np.float32)
+            return total
         q = np.bincount(np.asarray(idx), minlength=weights.shape[1]).astype(np.float32)
-        cols = np.nonzero(q)[0]
-        sub = weights[:, cols] @ q[cols]
-        return np.asarray(sub).ravel()
+        for fld, share in ((0, 1.0 - word_weight), (1, word_weight)):
+            cols = np.nonzero((q > 0) & (self._field == fld))[0]
+            if share <= 0 or not len(cols):
+                continue
+            sub = np.asarray(weights[:, cols] @ q[cols]).ravel()
+            top = float(sub.max())
+            if top > 0:
+                total += share * sub / top
+        return total
 
     def term_df(self, term: str) -> int:
         if self._weights is None:
@@ -152,6 +173,7 @@ class KeywordIndex:
             "format": FORMAT_VERSION,
             "embedder_id": self.embedder_id,
             "generation": self.generation,
+            "terms_version": self.terms_version,
             "docs": {s: vars(d) for s, d in self.docs.items()},
             "chunks": [
                 {"id": c.chunk_id, "doc": c.doc_source, "text": c.text, "meta": c.metadata,
@@ -184,4 +206,9 @@ class KeywordIndex:
             )
         chunks = [Chunk(c["id"], c["doc"], c["text"], c["meta"], c["terms"]) for c in payload["chunks"]]
         docs = {s: DocEntry(**d) for s, d in payload["docs"].items()}
-        return cls(payload["embedder_id"], chunks, docs, payload["generation"])
+        return cls(payload["embedder_id"], chunks, docs, payload["generation"],
+                   payload.get("terms_version", 1))
+
+    @property
+    def outdated(self) -> bool:
+        return self.terms_version < TERMS_VERSION

@@ -19,7 +19,7 @@ from rag.keyword import KeywordIndex
 from rag.settings import Settings
 from rag.store import IndexLocation, open_collection, vector_store
 from rag.textnorm import diacritic_ratio, fold, nfc
-from rag.tokens import FOLD_PREFIX, query_terms, strip_stop_phrases
+from rag.tokens import FOLD_PREFIX, WORD_PREFIX, is_word_term, query_terms, strip_stop_phrases
 
 
 @dataclass
@@ -90,7 +90,11 @@ class Restorer:
             for term in chunk.terms:
                 if term.startswith(FOLD_PREFIX):
                     continue
-                (comp if "_" in term else syll)[fold(term)][term] += 1
+                if not is_word_term(term):
+                    syll[fold(term)][term] += 1
+                elif "_" in term:
+                    word = term.removeprefix(WORD_PREFIX)
+                    comp[fold(word)][word] += 1
         self.syllables = {k: c.most_common(1)[0][0] for k, c in syll.items()}
         self.compounds = {k: c.most_common(1)[0][0].replace("_", " ") for k, c in comp.items()}
         self.phrases = {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
@@ -173,6 +177,9 @@ class Retriever:
             terms += query_terms(strip_stop_phrases(dense_text), index.vocab)
         return QueryPlan(query, dense_text, terms, plain, found)
 
+    def keyword_scores(self, plan: QueryPlan) -> np.ndarray:
+        return self.keyword().scores(plan.terms, self.settings.retrieve.word_weight)
+
     def dense(self, text: str, n: int) -> tuple[np.ndarray, dict[str, float]]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
@@ -197,7 +204,7 @@ class Retriever:
         index = self.keyword()
         if len(index) == 0:
             return []
-        kw = index.scores(plan.terms)
+        kw = self.keyword_scores(plan)
         vec, dense = self.dense(plan.dense_text, n)
         plan.vector = vec
         # Vectors not in the keyword file were left by an interrupted ingest: ignore them.

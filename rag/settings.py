@@ -59,6 +59,8 @@ class RetrieveSettings(BaseModel):
     candidates: int = Field(60, ge=5, le=500, description="Candidates taken from each retriever before fusion.")
     dense_weight: float = Field(0.6, ge=0.0, le=1.0,
         description="Weight of the dense retriever in fusion (keyword gets the rest).")
+    word_weight: float = Field(0.3, ge=0.0, le=1.0,
+        description="Share of whole-word matches in the keyword score (syllable matches get the rest).")
     max_query_chars: int = Field(2000, ge=10, description="Longest question accepted.")
 
 

@@ -1,8 +1,14 @@
 """Vietnamese tokens for keyword search.
 
-Each text yields syllables and multi-syllable words (underthesea's segmentation),
-both in the canonical accented form and folded without diacritics (prefixed
-with ``~``), so a query typed without accents meets the same documents.
+Each text yields two fields: its syllables, and its words as underthesea segments
+them (prefixed with ``=``, one term per word however many syllables it has).
+Every term also appears folded without diacritics (prefixed with ``~``), so a
+query typed without accents meets the same documents.
+
+Keeping words in their own field, rather than adding compounds to the syllable
+bag, stops a common multi-syllable phrase ("tác dụng phụ") from being counted
+once per syllable and again per sub-phrase, which drowned out a rare one-syllable
+name ("Amilavil") in the same question.
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from functools import lru_cache
 from rag.textnorm import canonical, diacritic_ratio, fold
 
 FOLD_PREFIX = "~"
+WORD_PREFIX = "="
+# Bumped whenever doc_terms changes: an index whose terms are older needs re-ingesting.
+TERMS_VERSION = 2
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 _MAX_NGRAM = 4
 
@@ -60,10 +69,19 @@ def doc_terms(text: str) -> list[str]:
     terms: list[str] = []
     for syl in words(text):
         terms.extend(syl)
-        if len(syl) > 1:
-            terms.append("_".join(syl))
+        terms.append(WORD_PREFIX + "_".join(syl))
     terms.extend([FOLD_PREFIX + fold(t) for t in terms])
     return terms
+
+
+def is_word_term(term: str) -> bool:
+    return term.removeprefix(FOLD_PREFIX).startswith(WORD_PREFIX)
+
+
+def term_syllables(term: str) -> list[str]:
+    """The syllable terms a term is made of, keeping its folded prefix."""
+    prefix = FOLD_PREFIX if term.startswith(FOLD_PREFIX) else ""
+    return [prefix + p for p in term.removeprefix(prefix).removeprefix(WORD_PREFIX).split("_")]
 
 
 def syllables(text: str) -> list[str]:
@@ -94,11 +112,11 @@ def strip_stop_phrases(text: str) -> str:
 
 
 def query_terms(text: str, vocabulary: set[str] | dict[str, int]) -> list[str]:
-    """Terms for a query: syllables plus every syllable n-gram that is a known word.
+    """Terms for a query: its syllables, and its words segmented against the index.
 
-    Matching n-grams against the index vocabulary (rather than trusting the
-    segmenter on a short question) keeps query and document words aligned,
-    and works for text typed without diacritics.
+    Words are found by longest match against the index's own word vocabulary
+    (rather than trusting the segmenter on a short question), which keeps query
+    and document words aligned and works for text typed without diacritics.
     """
     typed_plain = diacritic_ratio(text) < 0.15
     syl = syllables(text)
@@ -108,9 +126,15 @@ def query_terms(text: str, vocabulary: set[str] | dict[str, int]) -> list[str]:
     else:
         prefix = ""
     terms = [prefix + s for s in syl]
-    for n in range(2, _MAX_NGRAM + 1):
-        for i in range(len(syl) - n + 1):
-            cand = prefix + "_".join(syl[i : i + n])
+    word = prefix + WORD_PREFIX
+    i = 0
+    while i < len(syl):
+        for n in range(min(_MAX_NGRAM, len(syl) - i), 0, -1):
+            cand = word + "_".join(syl[i : i + n])
             if cand in vocabulary:
                 terms.append(cand)
+                i += n
+                break
+        else:
+            i += 1
     return terms

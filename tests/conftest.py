@@ -39,8 +39,8 @@ def block_network() -> Iterator[None]:
             raise OSError(f"network blocked in tests: {address!r}")
         return real_connect_ex(self, address)  # type: ignore[arg-type]
 
-    socket.socket.connect = guard  # type: ignore[method-assign]
-    socket.socket.connect_ex = guard_ex  # type: ignore[method-assign]
+    socket.socket.connect = guard  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = guard_ex  # type: ignore[method-assign,assignment]
     yield
     socket.socket.connect = real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]

@@ -70,7 +70,7 @@ def test_widget_answers_with_citations_on_another_origin(browser: Any, host_page
     page = browser.new_page(viewport={"width": width, "height": height})
     external = _external_requests(page, (host_page, live_server))
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("dialog", lambda d: _record_dialog(dialogs, d))
     page.goto(host_page)
     page.locator("#hoidap-widget .btn").click()
     page.locator("#hoidap-widget textarea").fill("Kế hoạch hành động của Bộ Y tế có mấy giai đoạn?")
@@ -103,7 +103,7 @@ def test_chat_page_streams_a_cited_answer(browser: Any, live_server: str) -> Non
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     external = _external_requests(page, (live_server,))
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("dialog", lambda d: _record_dialog(dialogs, d))
     page.goto(live_server + "/")
     page.locator("#hoidap-input textarea").fill("<img src=x onerror=alert(1)> Số điện thoại của CDC Hà Nội là gì?")
     page.locator("#hoidap-send").click()
@@ -115,3 +115,8 @@ def test_chat_page_streams_a_cited_answer(browser: Any, live_server: str) -> Non
     page.screenshot(path=str(ARTIFACTS / "chat-1280.png"), full_page=True)
     assert not external, external
     page.close()
+
+
+def _record_dialog(dialogs: list[str], dialog: Any) -> None:
+    dialogs.append(dialog.message)
+    dialog.dismiss()

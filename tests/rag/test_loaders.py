@@ -31,7 +31,7 @@ def test_formats_are_read(tmp_path: Path) -> None:
                                      "<body><p>Bệnh án điện tử được triển khai.</p></body></html>", encoding="utf-8")
     d = docx.Document()
     d.add_paragraph("Đơn thuốc điện tử áp dụng toàn quốc.")
-    d.save(tmp_path / "b.docx")
+    d.save(str(tmp_path / "b.docx"))
     (tmp_path / "c.pdf").write_bytes(_pdf("Nghi quyet 57 ve chuyen doi so"))
     html = load(tmp_path / "a.html")
     assert "Bệnh án điện tử" in html.text and "alert" not in html.text and html.text.startswith("Tin y tế")

