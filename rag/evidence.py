@@ -16,7 +16,7 @@ from rag.keyword import KeywordIndex
 from rag.textnorm import fold
 from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, term_syllables, words
 
-_QTYPES = ("contact", "date", "percent", "count", "who", "list", "where")
+_QTYPES = ("contact", "define", "duration", "date", "percent", "count", "who", "list", "where")
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +76,8 @@ def _parts_in(term: str, terms: frozenset[str]) -> bool:
 def _qtype_patterns() -> dict[str, re.Pattern[str]]:
     return {
         "contact": re.compile(r"\b(so dien thoai|dien thoai|email|hotline|duong day nong|lien he)\b"),
+        "define": re.compile(r"\b(la gi|nghia la gi|duoc hieu la gi|duoc hieu nhu the nao)\s*\??\s*$|^the nao la\b"),
+        "duration": re.compile(r"\b(bao lau|trong bao lau|mat bao lau|thoi han bao nhieu|may ngay|bao nhieu ngay)\b"),
         "date": re.compile(r"\b(khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|"
                            r"nhung nam nao|tu nam nao|den nam nao)\b"),
         "percent": re.compile(r"\b(phan tram|ty le|ti le|bao nhieu % ?|bao nhieu gdp)\b|%"),
@@ -99,6 +101,8 @@ _ANSWER_SHAPES = {
     "date": re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b|\bngày\s+\d|\bnăm\s+\d{4}|"
                        r"\btháng\s+\d|\b(19|20)\d{2}\s*[-–]\s*(19|20)\d{2}\b"),
     "percent": re.compile(r"\d\s*%|phần trăm"),
+    "duration": re.compile(r"\d+\s*(?:ngày|tháng|năm|tuần|giờ)|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+"
+                           r"(?:ngày|tháng|năm|tuần)\b", re.IGNORECASE),
     "count": re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|triệu)\b", re.IGNORECASE),
     "who": re.compile(r"\b(Bộ trưởng|Thứ trưởng|Giám đốc|Tiến sĩ|Phó Thủ tướng|Thủ tướng|đồng chí|Tổng Bí thư|"
                       r"Cục trưởng|Bí thư|Chủ tịch|ông|bà)\b"),
@@ -147,6 +151,8 @@ def shape_bonus(qtype: str | None, sentence: str, question: str) -> float:
     """1.0 when the sentence has the shape the question asks for (a date, a number, a name…)."""
     if qtype is None:
         return 0.0
+    if qtype == "define":
+        return _defines(sentence, question)
     if qtype in {"count", "percent"}:
         # The number asked for is a new one: not the question's own year, not a document's number.
         from rag.metadata import DOC_NUMBER_RE
@@ -154,4 +160,20 @@ def shape_bonus(qtype: str | None, sentence: str, question: str) -> float:
         asked = set(_NUMBER_RE.findall(question))
         sentence = DOC_NUMBER_RE.sub(" ", sentence)
         sentence = _NUMBER_RE.sub(lambda m: " " if m.group(0) in asked else m.group(0), sentence)
+    if qtype in {"count", "percent"} and not re.search(r"\d", sentence):
+        # A number word ("cùng một lúc") is weaker evidence of a quantity than a figure.
+        return 0.5 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0
     return 1.0 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0
+
+
+_LEAD_NUMBER_RE = re.compile(r"^\s*(?:\d{1,2}\.|[a-zđ]\))\s*")
+
+
+def _defines(sentence: str, question: str) -> float:
+    """1.0 when the sentence reads "X là …" with X made only of the question's words
+    ("Bảo hiểm y tế là …" for "Bảo hiểm y tế là gì?", not "Bảo hiểm y tế toàn dân là …")."""
+    head, sep, _ = fold(_LEAD_NUMBER_RE.sub("", sentence)).partition(" la ")
+    if not sep or not head or len(head.split()) > 12:
+        return 0.0
+    asked = set(re.findall(r"\w+", fold(question)))
+    return 1.0 if set(re.findall(r"\w+", head)) <= asked else 0.0

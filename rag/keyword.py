@@ -81,6 +81,10 @@ class KeywordIndex:
     def get(self, chunk_id: str) -> Chunk:
         return self._chunks[self._pos[chunk_id]]
 
+    def row(self, chunk_id: str) -> int:
+        """Position of a chunk in score arrays."""
+        return self._pos[chunk_id]
+
     def replace_document(self, entry: DocEntry, chunks: list[Chunk]) -> list[str]:
         """Put a document's new chunks in place of its old ones; returns removed ids."""
         removed = self.remove_document(entry.source)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 SUPPORTED = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
+# "<file>.meta.toml" beside a document: the operator's metadata for it, not a document itself.
+SIDECAR_SUFFIX = ".meta.toml"
 
 
 @dataclass
@@ -38,6 +42,8 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
         for p in candidates:
             if any(part.startswith(".") for part in p.relative_to(root.parent).parts):
                 continue
+            if p.name.endswith(SIDECAR_SUFFIX):
+                continue
             if p.suffix.lower() not in SUPPORTED:
                 skipped.append((p, f"unsupported format '{p.suffix or 'no extension'}'"))
                 continue
@@ -45,7 +51,8 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     return files, skipped
 
 
-def load(path: Path, data: bytes | None = None) -> Loaded:
+def load(path: Path, data: bytes | None = None, ocr_lang: str | None = "vie") -> Loaded:
+    """Text of a file; ``ocr_lang`` = Tesseract languages for scanned PDF pages (None = no OCR)."""
     data = path.read_bytes() if data is None else data
     if not data.strip():
         raise SkipFile("empty file")
@@ -57,7 +64,7 @@ def load(path: Path, data: bytes | None = None) -> Loaded:
     elif suffix in {".html", ".htm"}:
         text, kind = _html_to_text(_decode_text(data)), "html"
     elif suffix == ".pdf":
-        text, kind = _pdf_to_text(data), "pdf"
+        text, kind = _pdf_to_text(data, ocr_lang), "pdf"
     elif suffix == ".docx":
         text, kind = _docx_to_text(data), "docx"
     else:
@@ -106,20 +113,54 @@ def _html_to_text(html: str) -> str:
     return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
-def _pdf_to_text(data: bytes) -> str:
+def _pdf_to_text(data: bytes, ocr_lang: str | None) -> str:
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
     except ImportError as exc:  # pragma: no cover - dependency is declared
         raise SkipFile("pypdf is not installed (pip install pypdf)") from exc
+    from rag.ocr import OcrUnavailable, ocr_page
+
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise SkipFile("encrypted PDF")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        with quiet_library_logs():
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                raise SkipFile("encrypted PDF")
+            pages = []
+            for number, page in enumerate(reader.pages, 1):
+                text = page.extract_text() or ""
+                if len(text.strip()) < _MIN_PAGE_CHARS and page.images:
+                    # A scanned page: its only content is an image.
+                    if ocr_lang is None:
+                        raise SkipFile(f"page {number} is a scanned image and OCR is turned off (HOIDAP_OCR__ENABLED)")
+                    text = ocr_page(page, ocr_lang)
+                pages.append(text)
+    except OcrUnavailable as exc:
+        raise SkipFile(str(exc)) from exc
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise SkipFile(f"unreadable PDF ({exc.__class__.__name__})") from exc
     return "\n\n".join(pages)
+
+
+_MIN_PAGE_CHARS = 20
+
+
+@contextmanager
+def quiet_library_logs() -> Iterator[None]:
+    """pypdf reports a broken file on stderr before raising; the skip reason says it once, in the summary."""
+    import logging
+    import warnings
+
+    logger = logging.getLogger("pypdf")
+    previous, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(previous)
+        logger.propagate = propagate
 
 
 def _docx_to_text(data: bytes) -> str:

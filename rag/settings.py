@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -42,6 +43,8 @@ class EmbedSettings(BaseModel):
 
 class ChunkSettings(BaseModel):
     max_tokens: int = Field(260, ge=40, le=480, description="Target chunk size in tiktoken tokens.")
+    legal_max_tokens: int = Field(480, ge=80, le=1000,
+        description="Largest chunk of a legal text (an article, or its khoản and điểm) in tiktoken tokens.")
     overlap_sentences: int = Field(1, ge=0, le=3, description="Sentences repeated at the start of the next chunk.")
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens (offline cache).")
 
@@ -73,6 +76,22 @@ class AnswerSettings(BaseModel):
     support_threshold: float = Field(0.6, ge=0.0, le=1.0,
         description="Minimum support score for a generated sentence to keep its citation.")
     max_history_turns: int = Field(6, ge=0, le=50, description="Previous turns used to understand follow-ups.")
+    as_of: date | None = Field(None,
+        description="Date (YYYY-MM-DD) that decides which documents are in force; empty = today.")
+    max_quote_chars: int = Field(1400, ge=200, le=10000,
+        description="Longest quoted provision (an enumeration is quoted whole up to this, then cut with …).")
+    superseded_penalty: float = Field(1.0, ge=0.0, le=5.0,
+        description="Fused-score penalty of chunks from documents no longer in force (z-score units).")
+    named_document_boost: float = Field(1.0, ge=0.0, le=5.0,
+        description="Fused-score bonus of chunks of a document the question names by number (z-score units).")
+
+    def today(self) -> str:
+        return (self.as_of or date.today()).isoformat()
+
+
+class OCRSettings(BaseModel):
+    enabled: bool = Field(True, description="OCR PDF pages that have no text layer (needs Debian tesseract-ocr).")
+    languages: str = Field("vie", description="Tesseract language models, e.g. vie or vie+eng.")
 
 
 class LLMSettings(BaseModel):
@@ -144,6 +163,7 @@ class Settings(BaseSettings):
     paths: PathSettings = Field(default_factory=PathSettings, description="Files and folders.")
     embed: EmbedSettings = Field(default_factory=EmbedSettings, description="Embedder.")
     chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking.")
+    ocr: OCRSettings = Field(default_factory=OCRSettings, description="OCR of scanned PDFs.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Vector and keyword index.")
     retrieve: RetrieveSettings = Field(default_factory=RetrieveSettings, description="Retrieval.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering.")

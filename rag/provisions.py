@@ -1,0 +1,122 @@
+"""Quoting a legal provision as the answer: whole, with its legal basis first.
+
+A khoản that introduces an enumeration ("… như sau:") is answered by the whole
+enumeration, not by one stray điểm; a điểm is quoted with the lead that gives it
+its subject. The article is re-read from all its chunks, so an enumeration split
+across two chunks is still quoted whole (up to a length cap).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.keyword import KeywordIndex
+from rag.legal import Unit, basis_label, units_from_lines
+from rag.retrieve import Hit
+
+
+@dataclass
+class Provision:
+    hit: int
+    article: str
+    clause: str | None
+    point: str | None
+    lines: list[str]
+    truncated: bool = False
+    sentences: list[str] = field(default_factory=list)
+
+    @property
+    def basis(self) -> str:
+        return basis_label(self.article, [self.clause] if self.clause else None, self.point)
+
+    @property
+    def key(self) -> tuple[int, str, str | None, str | None]:
+        return (self.hit, self.article, self.clause, self.point)
+
+
+def article_lines(index: KeywordIndex, hit: Hit) -> list[str]:
+    """Every line of the hit's article, in order, each once (chunks repeat a khoản's lead)."""
+    entry = index.docs.get(hit.source)
+    if entry is None:
+        return hit.text.splitlines()
+    seen: set[str] = set()
+    lines: list[str] = []
+    for cid in entry.chunk_ids:
+        if cid not in index:
+            continue
+        chunk = index.get(cid)
+        if chunk.metadata.get("article") != hit.article or chunk.metadata.get("legal_kind") != "provision":
+            continue
+        for line in chunk.text.splitlines():
+            if line.strip() and line not in seen:
+                seen.add(line)
+                lines.append(line)
+    return lines or hit.text.splitlines()
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _introduces(unit: Unit) -> bool:
+    return unit.text.rstrip().endswith(":")
+
+
+def _capped(units: list[Unit], cap: int) -> tuple[list[str], bool]:
+    lines: list[str] = []
+    size = 0
+    for u in units:
+        for line in u.lines:
+            if lines and size + len(line) > cap:
+                return lines, True
+            lines.append(line)
+            size += len(line)
+    return lines, False
+
+
+def whole_article(hit_no: int, hit: Hit, index: KeywordIndex, cap: int) -> Provision:
+    """An article whose heading is the answer ("Quyền của người tham gia bảo hiểm y tế"): all of it."""
+    lines, truncated = _capped(units_from_lines(article_lines(index, hit)), cap)
+    return Provision(hit_no, hit.article, None, None, lines, truncated)
+
+
+def provision_for(sentence: str, hit_no: int, hit: Hit, index: KeywordIndex, cap: int) -> Provision | None:
+    """The provision a quoted sentence belongs to, widened to what answers on its own."""
+    units = units_from_lines(article_lines(index, hit))
+    needle = _squash(sentence)
+    unit = next((u for u in units if needle in _squash(u.text)), None)
+    if unit is None:
+        return None
+    if unit.point is None and unit.clause is None:
+        # Text of the article itself; a lead ending in ':' introduces every khoản after it.
+        chosen = [unit] + ([u for u in units if u.clause is not None] if _introduces(unit) else [])
+        clause = point = None
+    elif unit.point is None:
+        points = [u for u in units if u.clause == unit.clause and u.point is not None]
+        chosen = [unit] + (points if _introduces(unit) else [])
+        clause, point = unit.clause, None
+    else:
+        lead = next((u for u in units if u.clause == unit.clause and u.point is None), None)
+        chosen = ([lead] if lead is not None and lead.clause is not None else []) + [unit]
+        clause, point = unit.clause, unit.point
+    lines, truncated = _capped(chosen, cap)
+    return Provision(hit_no, hit.article, clause, point, lines, truncated, [sentence])
+
+
+def merge(provisions: list[Provision]) -> list[Provision]:
+    """One quote per provision; a khoản quoted whole absorbs its own điểm."""
+    out: list[Provision] = []
+    for p in provisions:
+        same = next((q for q in out if q.key == p.key), None)
+        if same is not None:
+            same.sentences += p.sentences
+            continue
+        whole = next((q for q in out if q.hit == p.hit and q.article == p.article
+                      and q.clause in {p.clause, None} and q.point is None
+                      and all(line in q.lines for line in p.lines)), None)
+        if whole is not None:
+            whole.sentences += p.sentences
+            continue
+        out.append(p)
+    return out
