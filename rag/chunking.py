@@ -165,7 +165,7 @@ class VietnameseChunker(NodeParser):
     never across a section boundary, repeating ``overlap`` sentences."""
 
     max_tokens: int = 260
-    legal_max_tokens: int = 480
+    legal_max_tokens: int = 240
     overlap: int = 1
     encoding: str = "cl100k_base"
 
@@ -197,8 +197,8 @@ class VietnameseChunker(NodeParser):
             pieces += legal.article_pieces(article, doc.footnotes, count, self.legal_max_tokens, self._split)
         articles = {a.number: a for a in doc.articles}
         for number, lines in legal.note_lines(doc).items():
-            article = articles.get(number)
-            section = ((article.chapter, article.label) if article else ()) + ("ghi chú",)
+            found = articles.get(number)
+            section = ((found.chapter, found.label) if found else ()) + ("ghi chú",)
             section = tuple(s for s in section if s)
             for body in self._pack(lines, self.legal_max_tokens):
                 pieces.append(legal.Piece(section, body, {"article": number, "legal_kind": "note"}))

@@ -16,7 +16,7 @@ from rag.keyword import KeywordIndex
 from rag.textnorm import fold
 from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, term_syllables, words
 
-_QTYPES = ("contact", "define", "duration", "date", "percent", "count", "who", "list", "where")
+_QTYPES = ("contact", "define", "duration", "date", "percent", "amount", "count", "list", "who", "where")
 
 
 @lru_cache(maxsize=1)
@@ -81,9 +81,10 @@ def _qtype_patterns() -> dict[str, re.Pattern[str]]:
         "date": re.compile(r"\b(khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|"
                            r"nhung nam nao|tu nam nao|den nam nao)\b"),
         "percent": re.compile(r"\b(phan tram|ty le|ti le|bao nhieu % ?|bao nhieu gdp)\b|%"),
+        "amount": re.compile(r"\b(bao nhieu tien|(?:muc|so tien) .*bao nhieu|(?:dong|huong|thanh toan|chi tra|tra) bao nhieu)\b"),
         "count": re.compile(r"\b(bao nhieu|may|so luong|ty le|ti le|phan tram)\b"),
         "who": re.compile(r"(^|\s)(ai|nguoi nao|la ai|do ai|vi nao|ong nao|ba nao)(\s|\?|$)"),
-        "list": re.compile(r"\b(nhung gi|nhung nao|gom nhung|bao gom|cac .* nao|nhung .* nao|gom)\b"),
+        "list": re.compile(r"\b(nhung (?:\w+ ){0,2}gi|nhung nao|gom nhung|bao gom|cac .* nao|nhung .* nao|gom)\b"),
         "where": re.compile(r"\b(o dau|tai dau|noi nao|dia chi)\b"),
     }
 
@@ -99,8 +100,12 @@ def question_type(question: str) -> str | None:
 _ANSWER_SHAPES = {
     "contact": re.compile(r"\d{8,}|\d{3,4}[ .]\d{3}[ .]\d{3,4}|@"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b|\bngày\s+\d|\bnăm\s+\d{4}|"
+                       r"\b(?:đến|từ|kể từ|trước|sau)\s+(?:ngày|khi|thời điểm)\b|\bngày (?:cuối cùng|đầu tiên)\b|"
+                       r"\b(?:cuối|đầu) (?:tháng|năm|quý)\b|"
                        r"\btháng\s+\d|\b(19|20)\d{2}\s*[-–]\s*(19|20)\d{2}\b"),
     "percent": re.compile(r"\d\s*%|phần trăm"),
+    "amount": re.compile(r"\d\s*%|\d[\d.,]*\s*(?:đồng|triệu|nghìn|ngàn|tỷ)\b|\d+\s*lần|\bphần (?:ba|hai|tư|năm|trăm)\b|"
+                         r"\bmức tham chiếu\b|\bmiễn phí\b", re.IGNORECASE),
     "duration": re.compile(r"\d+\s*(?:ngày|tháng|năm|tuần|giờ)|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+"
                            r"(?:ngày|tháng|năm|tuần)\b", re.IGNORECASE),
     "count": re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|triệu)\b", re.IGNORECASE),
@@ -153,14 +158,14 @@ def shape_bonus(qtype: str | None, sentence: str, question: str) -> float:
         return 0.0
     if qtype == "define":
         return _defines(sentence, question)
-    if qtype in {"count", "percent"}:
+    if qtype in {"count", "percent", "amount"}:
         # The number asked for is a new one: not the question's own year, not a document's number.
         from rag.metadata import DOC_NUMBER_RE
 
         asked = set(_NUMBER_RE.findall(question))
         sentence = DOC_NUMBER_RE.sub(" ", sentence)
         sentence = _NUMBER_RE.sub(lambda m: " " if m.group(0) in asked else m.group(0), sentence)
-    if qtype in {"count", "percent"} and not re.search(r"\d", sentence):
+    if qtype in {"count", "percent", "amount"} and not re.search(r"\d", sentence):
         # A number word ("cùng một lúc") is weaker evidence of a quantity than a figure.
         return 0.5 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0
     return 1.0 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0

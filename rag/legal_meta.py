@@ -145,7 +145,7 @@ def read(text: str, title_hint: str = "") -> LegalInfo:
         info.amended_by = _numbers(amended.group(1))
     elif m := _AMENDED_BY_RE.search(title_hint or head[:1500]):
         info.amended_by = _numbers(m.group(1))[:5]
-    info.effective = _effective(text, info, amended.group(1) if amended else "")
+    info.effective = _effective(text, info)
     tail = text[-20000:]
     if m := _REPLACES_RE.search(tail):
         info.replaces = _numbers(m.group(1))[:5]
@@ -160,8 +160,8 @@ def _subject(head: str, type_line: str) -> str:
     lines = [ln.strip().strip("#* ") for ln in head.splitlines()]
     for i, ln in enumerate(lines):
         if ln.upper() == type_line:
-            nxt = next((x for x in lines[i + 1:i + 4] if x), "")
-            return _cap(nxt)[:160] if nxt and len(nxt) < 200 else ""
+            nxt = _cap(next((x for x in lines[i + 1:i + 4] if x), ""))
+            return nxt if len(nxt) <= 160 else nxt[:150].rsplit(" ", 1)[0] + "…"
     return ""
 
 
@@ -174,10 +174,10 @@ def _issuer(head: str, title_hint: str) -> str:
     return ""
 
 
-def _effective(text: str, info: LegalInfo, amended_list: str) -> str:
-    if info.consolidated and amended_list:
-        # A consolidated text is in force in the wording of its latest amendment.
-        dates = [d for d in (parse_date(m.group(1)) for m in _ANY_EFFECTIVE_RE.finditer(amended_list)) if d]
+def _effective(text: str, info: LegalInfo) -> str:
+    if info.consolidated:
+        # A consolidated text is in force in the wording of its latest amendment, listed in its header.
+        dates = [d for d in (parse_date(m.group(1)) for m in _ANY_EFFECTIVE_RE.finditer(text[:6000])) if d]
         if dates:
             return max(dates)
     for m in _SELF_EFFECTIVE_RE.finditer(text):
@@ -185,8 +185,8 @@ def _effective(text: str, info: LegalInfo, amended_list: str) -> str:
             return info.issued
         if d := parse_date(m.group(1)):
             return d
-    m = _ANY_EFFECTIVE_RE.search(text[:6000])
-    return (parse_date(m.group(1)) or "") if m else ""
+    first = _ANY_EFFECTIVE_RE.search(text[:6000])
+    return (parse_date(first.group(1)) or "") if first else ""
 
 
 # -- the operator's override ------------------------------------------------------
@@ -271,7 +271,7 @@ def readable_title(meta: dict[str, Any], text_title: str) -> str:
         base = f"{kind} {number}"
         if subject and not fold(subject).startswith(fold(kind)):
             return f"{base}: {subject}"
-        lead = re.split(r"\s+(?=(?:quy định|ban hành|về|hướng dẫn)\b)", text_title, maxsplit=1)
+        lead = re.split(r"\s+(?=(?:quy định|ban hành|về|hướng dẫn)\b)", text_title, maxsplit=1, flags=re.IGNORECASE)
         if len(lead) == 2 and len(lead[1]) < 160 and number in text_title:
             return f"{base} {lead[1].rstrip('.)( ')}"
         return base

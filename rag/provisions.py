@@ -81,13 +81,26 @@ def whole_article(hit_no: int, hit: Hit, index: KeywordIndex, cap: int) -> Provi
     return Provision(hit_no, hit.article, None, None, lines, truncated)
 
 
-def provision_for(sentence: str, hit_no: int, hit: Hit, index: KeywordIndex, cap: int) -> Provision | None:
-    """The provision a quoted sentence belongs to, widened to what answers on its own."""
+def provision_for(sentence: str, hit_no: int, hit: Hit, index: KeywordIndex, cap: int,
+                  enumeration: bool = False) -> Provision | None:
+    """The provision a quoted sentence belongs to, widened to what answers on its own.
+
+    ``enumeration``: the question asks for a list, so an item is quoted with all its siblings:
+    a điểm with its khoản's whole enumeration, a khoản of an article that is only a list of
+    khoản ("Điều 11. Các hành vi bị nghiêm cấm") with the whole article.
+    """
     units = units_from_lines(article_lines(index, hit))
     needle = _squash(sentence)
     unit = next((u for u in units if needle in _squash(u.text)), None)
     if unit is None:
         return None
+    if enumeration and unit.point is None and unit.clause is not None and not _introduces(unit) \
+            and all(u.clause is not None for u in units):
+        return whole_article(hit_no, hit, index, cap)
+    if enumeration and unit.point is not None:
+        lead = next((u for u in units if u.clause == unit.clause and u.point is None), None)
+        if lead is not None and _introduces(lead):
+            unit = lead
     if unit.point is None and unit.clause is None:
         # Text of the article itself; a lead ending in ':' introduces every khoản after it.
         chosen = [unit] + ([u for u in units if u.clause is not None] if _introduces(unit) else [])

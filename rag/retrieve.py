@@ -295,9 +295,9 @@ class Retriever:
         for i, meta in enumerate(metas):
             source = str(meta.get("source", ""))
             if source in plan.named:
-                out[i] += self.settings.answer.named_document_boost
+                out[i] += r.named_document_boost
             elif (meta.get("doc_number") or meta.get("status")) and status_as_of(meta, today) in _NOT_IN_FORCE:
-                out[i] -= self.settings.answer.superseded_penalty
+                out[i] -= r.superseded_penalty
             if meta.get("legal_kind") == "note" and not about_changes:
                 out[i] -= 0.5 * r.dense_weight
         return out

@@ -43,7 +43,7 @@ class EmbedSettings(BaseModel):
 
 class ChunkSettings(BaseModel):
     max_tokens: int = Field(260, ge=40, le=480, description="Target chunk size in tiktoken tokens.")
-    legal_max_tokens: int = Field(480, ge=80, le=1000,
+    legal_max_tokens: int = Field(240, ge=80, le=1000,
         description="Largest chunk of a legal text (an article, or its khoản and điểm) in tiktoken tokens.")
     overlap_sentences: int = Field(1, ge=0, le=3, description="Sentences repeated at the start of the next chunk.")
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens (offline cache).")
@@ -65,6 +65,10 @@ class RetrieveSettings(BaseModel):
     word_weight: float = Field(0.3, ge=0.0, le=1.0,
         description="Share of whole-word matches in the keyword score (syllable matches get the rest).")
     max_query_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    superseded_penalty: float = Field(1.0, ge=0.0, le=5.0,
+        description="Fused-score penalty of chunks from documents no longer in force (z-score units).")
+    named_document_boost: float = Field(1.0, ge=0.0, le=5.0,
+        description="Fused-score bonus of chunks of a document the question names by number (z-score units).")
 
 
 class AnswerSettings(BaseModel):
@@ -73,17 +77,15 @@ class AnswerSettings(BaseModel):
         description="Minimum evidence score to answer; below it the assistant says the documents do not hold the answer.")
     sentence_threshold: float = Field(0.58, ge=0.0, le=2.0,
         description="Extractive mode: minimum mean of the passage evidence and the best sentence's score.")
+    min_sentence_score: float = Field(0.4, ge=0.0, le=2.0,
+        description="Extractive mode: the best sentence must reach this on its own, however strong the passages.")
     support_threshold: float = Field(0.6, ge=0.0, le=1.0,
         description="Minimum support score for a generated sentence to keep its citation.")
     max_history_turns: int = Field(6, ge=0, le=50, description="Previous turns used to understand follow-ups.")
     as_of: date | None = Field(None,
         description="Date (YYYY-MM-DD) that decides which documents are in force; empty = today.")
-    max_quote_chars: int = Field(1400, ge=200, le=10000,
+    max_quote_chars: int = Field(1400, ge=100, le=10000,
         description="Longest quoted provision (an enumeration is quoted whole up to this, then cut with …).")
-    superseded_penalty: float = Field(1.0, ge=0.0, le=5.0,
-        description="Fused-score penalty of chunks from documents no longer in force (z-score units).")
-    named_document_boost: float = Field(1.0, ge=0.0, le=5.0,
-        description="Fused-score bonus of chunks of a document the question names by number (z-score units).")
 
     def today(self) -> str:
         return (self.as_of or date.today()).isoformat()

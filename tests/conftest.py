@@ -79,7 +79,7 @@ def seeded_settings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -
 
     settings = make_settings(tmp_path_factory.mktemp("seeded"), cache_dir)
     report = ingest_paths(settings, [PROJECT_ROOT / "seeds"], progress=False)
-    assert report.documents == 7 and not report.skipped
+    assert report.documents == 9 and not report.skipped
     return settings
 
 

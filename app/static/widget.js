@@ -129,8 +129,12 @@
     cites.forEach(function (c) {
       var li = el("li");
       li.appendChild(el("div", null, "[" + c.n + "] " + (c.title || c.source)));
+      var doc = c.document || {};
       var meta = [c.date || T.no_date];
+      if (doc.number) meta.unshift(T.status.number + ": " + doc.number);
       if (c.section) meta.push(T.section_label + ": " + c.section);
+      if (doc.status) meta.push((T.status[doc.status] || doc.status) +
+        (doc.replaced_by ? " (" + T.status.replaced_by + ": " + doc.replaced_by + ")" : ""));
       li.appendChild(el("div", "meta", meta.join(" · ")));
       if (c.quote) li.appendChild(el("span", "q", "“" + c.quote + "”"));
       ol.appendChild(li);

@@ -101,7 +101,7 @@ def test_doctor_reports_index_provider_and_endpoint(seeded_settings: Settings) -
     from rag.doctor import doctor
 
     offline = doctor(seeded_settings)
-    assert offline["provider"] == "extractive" and offline["documents"] == 7 and offline["chunks"] == offline["vectors"]
+    assert offline["provider"] == "extractive" and offline["documents"] == 9 and offline["chunks"] == offline["vectors"]
     with fake_openai(lambda req: "pong") as server:
         s = seeded_settings.model_copy(deep=True)
         s.llm.provider, s.llm.base_url, s.llm.max_retries = "auto", server.base_url, 0
