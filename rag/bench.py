@@ -105,6 +105,34 @@ def bench_retrieval(settings: Any, dataset: Path, limit: int | None) -> dict[str
     return out
 
 
+def bench_ingest(settings: Any, paths: list[Path]) -> dict[str, Any]:
+    """Index the given documents from scratch (fresh data directory, cold embedding cache) and compare
+    the ingest rate with the embedder's own rate on the same chunks."""
+    import shutil
+    import tempfile
+
+    from rag.ingest import ingest_paths
+
+    tmp = Path(tempfile.mkdtemp(prefix="hoidap-bench-ingest-"))
+    try:
+        s = settings.model_copy(deep=True)
+        s.paths.data_dir, s.paths.cache_dir = tmp / "data", tmp / "cache"
+        s.index.chroma_host = None
+        report = ingest_paths(s, paths, progress=False)
+        embedder = make_embedder(s)
+        index = Retriever(s, embedder).keyword()
+        sample = [c.text for c in index.chunks[:96]]
+        t0 = time.perf_counter()
+        embedder.embed_passages(sample, use_cache=False)
+        raw = len(sample) / (time.perf_counter() - t0)
+        rate = report.embedded / report.seconds if report.seconds else 0.0
+        return {"documents": report.documents, "chunks": report.chunks, "skipped": report.skipped,
+                "seconds": round(report.seconds, 1), "ingest_chunks_per_s": round(rate, 2),
+                "embedder_raw_chunks_per_s": round(raw, 2), "ingest_vs_raw": round(rate / raw, 3) if raw else None}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def bench_answers(settings: Any, dataset: Path | None, limit: int | None) -> dict[str, Any]:
     """End-to-end answer latency on the golden questions (offline extractive by default)."""
     from rag.answer import Assistant

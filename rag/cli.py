@@ -74,6 +74,11 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
             raise InvalidInputError("--dataset FILE is required for `bench retrieval`.")
         _print_json(bench_retrieval(settings, Path(args.dataset), args.limit))
         return 0
+    if args.what == "ingest":
+        from rag.bench import bench_ingest
+
+        _print_json(bench_ingest(settings, [Path(p) for p in args.paths] or [settings.paths.seeds_dir]))
+        return 0
     from rag.bench import bench_answers
 
     _print_json(bench_answers(settings, Path(args.dataset) if args.dataset else None, args.limit))
@@ -100,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="show the active embedder, index and answer provider")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("bench", help="benchmarks that print figures")
-    s.add_argument("what", choices=["retrieval", "answers"])
+    s.add_argument("what", choices=["retrieval", "answers", "ingest"])
+    s.add_argument("paths", nargs="*", help="ingest: files or folders (default seeds/)")
     s.add_argument("--dataset", help="CSV or JSONL with question and context columns")
     s.add_argument("--limit", type=int, default=None)
     return p

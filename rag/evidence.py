@@ -16,7 +16,7 @@ from rag.keyword import KeywordIndex
 from rag.textnorm import fold
 from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, term_syllables, words
 
-_QTYPES = ("contact", "define", "duration", "date", "percent", "amount", "count", "list", "who", "where")
+_QTYPES = ("contact", "define", "duration", "date", "percent", "price", "amount", "count", "list", "who", "where")
 
 
 @lru_cache(maxsize=1)
@@ -77,10 +77,12 @@ def _qtype_patterns() -> dict[str, re.Pattern[str]]:
     return {
         "contact": re.compile(r"\b(so dien thoai|dien thoai|email|hotline|duong day nong|lien he)\b"),
         "define": re.compile(r"\b(la gi|nghia la gi|duoc hieu la gi|duoc hieu nhu the nao)\s*\??\s*$|^the nao la\b"),
-        "duration": re.compile(r"\b(bao lau|trong bao lau|mat bao lau|thoi han bao nhieu|may ngay|bao nhieu ngay)\b"),
+        "duration": re.compile(r"\b(bao lau|trong bao lau|mat bao lau|thoi han bao nhieu|"
+                               r"(?:may|bao nhieu) (?:ngay|thang|nam|tuan|gio))\b"),
         "date": re.compile(r"\b(khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|"
                            r"nhung nam nao|tu nam nao|den nam nao)\b"),
         "percent": re.compile(r"\b(phan tram|ty le|ti le|bao nhieu % ?|bao nhieu gdp)\b|%"),
+        "price": re.compile(r"\b(gia|gia tien|le phi)\b(?! tri)[^?]*\bbao nhieu\b|\bhet bao nhieu tien\b"),
         "amount": re.compile(r"\b(bao nhieu tien|(?:muc|so tien) .*bao nhieu|(?:dong|huong|thanh toan|chi tra|tra) bao nhieu)\b"),
         "count": re.compile(r"\b(bao nhieu|may|so luong|ty le|ti le|phan tram)\b"),
         "who": re.compile(r"(^|\s)(ai|nguoi nao|la ai|do ai|vi nao|ong nao|ba nao)(\s|\?|$)"),
@@ -104,6 +106,7 @@ _ANSWER_SHAPES = {
                        r"\b(?:cuối|đầu) (?:tháng|năm|quý)\b|"
                        r"\btháng\s+\d|\b(19|20)\d{2}\s*[-–]\s*(19|20)\d{2}\b"),
     "percent": re.compile(r"\d\s*%|phần trăm"),
+    "price": re.compile(r"\d[\d.,]*\s*(?:đồng|triệu|nghìn|ngàn|tỷ|VNĐ|VND|đ)\b|\bmiễn phí\b", re.IGNORECASE),
     "amount": re.compile(r"\d\s*%|\d[\d.,]*\s*(?:đồng|triệu|nghìn|ngàn|tỷ)\b|\d+\s*lần|\bphần (?:ba|hai|tư|năm|trăm)\b|"
                          r"\bmức tham chiếu\b|\bmiễn phí\b", re.IGNORECASE),
     "duration": re.compile(r"\d+\s*(?:ngày|tháng|năm|tuần|giờ)|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+"
@@ -158,16 +161,13 @@ def shape_bonus(qtype: str | None, sentence: str, question: str) -> float:
         return 0.0
     if qtype == "define":
         return _defines(sentence, question)
-    if qtype in {"count", "percent", "amount"}:
+    if qtype in {"count", "percent", "amount", "price"}:
         # The number asked for is a new one: not the question's own year, not a document's number.
         from rag.metadata import DOC_NUMBER_RE
 
         asked = set(_NUMBER_RE.findall(question))
         sentence = DOC_NUMBER_RE.sub(" ", sentence)
         sentence = _NUMBER_RE.sub(lambda m: " " if m.group(0) in asked else m.group(0), sentence)
-    if qtype in {"count", "percent", "amount"} and not re.search(r"\d", sentence):
-        # A number word ("cùng một lúc") is weaker evidence of a quantity than a figure.
-        return 0.5 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0
     return 1.0 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0
 
 

@@ -105,7 +105,7 @@ def candidate_sentences(hits: list[Hit], about_changes: bool = False) -> list[Ca
     return out
 
 
-_FACTOID = {"contact", "date", "percent", "amount", "count", "duration"}
+_FACTOID = {"contact", "date", "percent", "price", "amount", "count", "duration"}
 # Documents no longer in force still answer, after those that are.
 _NOT_IN_FORCE = {"superseded", "expired"}
 _NOT_IN_FORCE_FACTOR = 0.85
@@ -207,7 +207,9 @@ def continue_colon(chosen: list[Evidence], hits: list[Hit]) -> list[Evidence]:
 
 
 def with_marker(sentence: str, n: int) -> str:
-    """Put the citation marker before the sentence's closing punctuation."""
+    """Put the citation marker before the sentence's closing punctuation (after a cut's "…")."""
+    if sentence.endswith(" …"):
+        return f"{sentence} [{n}]"
     m = re.search(r"[.!?…:;/]+[\"”’)]*$", sentence)
     if m:
         return f"{sentence[:m.start()].rstrip()} [{n}]{sentence[m.start():]}"

@@ -196,7 +196,7 @@ class Sidecar(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: str | None = Field(None, description="Document number, e.g. 146/2018/NĐ-CP.")
-    type: str | None = Field(None, description="Document type: Luật, Nghị định, Thông tư, Quyết định, …")
+    type: str | None = Field(None, description="Document type (Luật, Nghị định, Thông tư…).")
     issuer: str | None = Field(None, description="Issuing body.")
     issued: date | None = Field(None, description="Date of issue.")
     effective: date | None = Field(None, description="Date it takes effect.")

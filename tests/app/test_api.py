@@ -36,9 +36,16 @@ def test_stream_sends_deltas_then_final(live_server: str) -> None:
 
 def test_health_and_documents(live_server: str) -> None:
     health = httpx.get(f"{live_server}/api/health").json()
-    assert health == {"status": "ok", "documents": 7, "provider": "extractive"}
-    docs = httpx.get(f"{live_server}/api/documents").json()
-    assert {d["source"] for d in docs} >= {"seeds/002_8573dfc301923219.txt"}
+    assert health == {"status": "ok", "documents": 9, "provider": "extractive"}
+    docs = {d["source"]: d for d in httpx.get(f"{live_server}/api/documents").json()}
+    assert "seeds/002_8573dfc301923219.txt" in docs
+    law = docs["seeds/luat-bhyt_25-2008-QH12_vbhn-22-VBHN-VPQH_2025-02-26.md"]
+    assert (law["title"], law["number"], law["type"], law["status"]) == (
+        "Luật Bảo hiểm y tế", "22/VBHN-VPQH", "Luật", "in_force")
+    assert law["effective"] == "2025-07-01" and law["chunks"] > 100
+    decree = docs["seeds/nd146_2018-ND-CP_superseded-by-nd188-2025.md"]
+    assert decree["title"].startswith("Nghị định 146/2018/NĐ-CP")
+    assert (decree["status"], decree["replaced_by"]) == ("superseded", "188/2025/NĐ-CP")
 
 
 def test_origins(live_server: str, other_origin_port: int, app_settings: Settings) -> None:

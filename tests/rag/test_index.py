@@ -46,7 +46,7 @@ def test_retrieve_cli_json_contract(seeded_settings: Settings) -> None:
     data = json.loads(out.stdout)
     assert data["query"] == "Nghị quyết 57 ban hành ngày nào?" and len(data["results"]) == 3
     first = data["results"][0]
-    assert set(first) == {"rank", "score", "source", "title", "date", "section", "text", "chunk_id"}
+    assert set(first) == {"rank", "score", "source", "title", "date", "section", "text", "chunk_id", "document"}
     assert first["rank"] == 1 and first["source"].startswith("seeds/")
     assert (PROJECT_ROOT / first["source"]).exists()
 

@@ -214,15 +214,16 @@ def test_commentary_keeps_its_stated_basis_and_questions_are_never_quoted(tmp_pa
     assert "Căn cứ khoản 5 Điều 23 Luật Bảo hiểm y tế" in reply.answer
 
 
-def _legal_hit(article: str, clauses: str, text: str) -> Hit:
+def _legal_hit(article: str, heading: str, clauses: str, text: str) -> Hit:
     meta = {"source": "law.md", "title": "Luật Bảo hiểm y tế", "article": article, "clauses": clauses,
-            "legal_kind": "provision", "section": f"Điều {article}. X › khoản {clauses}"}
+            "legal_kind": "provision", "section": f"Điều {article}. {heading} › khoản {clauses}"}
     return Hit("c1", 1.0, 0.9, 0.5, text, meta, 1)
 
 
 def test_checker_rejects_a_sentence_that_states_another_article(assistant: Assistant) -> None:
-    hit = _legal_hit("23", "5", "5. Sử dụng kỹ thuật hỗ trợ sinh sản, dịch vụ kế hoạch hóa gia đình, nạo hút thai, "
-                                "phá thai, trừ trường hợp phải đình chỉ thai nghén do nguyên nhân bệnh lý.")
+    hit = _legal_hit("23", "Các trường hợp không được hưởng bảo hiểm y tế", "5",
+                     "5. Sử dụng kỹ thuật hỗ trợ sinh sản, dịch vụ kế hoạch hóa gia đình, nạo hút thai, "
+                     "phá thai, trừ trường hợp phải đình chỉ thai nghén do nguyên nhân bệnh lý.")
     checker = Checker([hit], assistant.embedder, 0.6, "system")
     claim = "nạo hút thai, phá thai không được hưởng bảo hiểm y tế [1]."
     assert checker.check(f"Theo khoản 5 Điều 23 Luật Bảo hiểm y tế, {claim}") is not None

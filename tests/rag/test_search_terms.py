@@ -48,7 +48,7 @@ def test_scores_are_zero_without_a_match_and_one_at_the_best() -> None:
 def test_count_questions_want_a_new_number() -> None:
     question = "Mức lương cơ sở năm 2025 là bao nhiêu?"
     qtype = question_type(question)
-    assert qtype == "count"
+    assert qtype == "amount"  # a level ("mức") asks for an amount, which is a number too
     # Only the asked year and a decree's number: not an answer to "how much".
     assert shape_bonus(qtype, "Xây dựng Nghị định thay thế Nghị định số 87/2021/NĐ-CP; hoàn thành: 2025.",
                        question) == 0.0
