@@ -104,7 +104,7 @@ _ANSWER_SHAPES = {
     "date": re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b|\bngày\s+\d|\bnăm\s+\d{4}|"
                        r"\b(?:đến|từ|kể từ|trước|sau)\s+(?:ngày|khi|thời điểm)\b|\bngày (?:cuối cùng|đầu tiên)\b|"
                        r"\b(?:cuối|đầu) (?:tháng|năm|quý)\b|"
-                       r"\btháng\s+\d|\b(19|20)\d{2}\s*[-–]\s*(19|20)\d{2}\b"),
+                       r"\btháng\s+\d|\b(19|20)\d{2}\s*[-–]\s*(19|20)\d{2}\b", re.IGNORECASE),
     "percent": re.compile(r"\d\s*%|phần trăm"),
     "price": re.compile(r"\d[\d.,]*\s*(?:đồng|triệu|nghìn|ngàn|tỷ|VNĐ|VND|đ)\b|\bmiễn phí\b", re.IGNORECASE),
     "amount": re.compile(r"\d\s*%|\d[\d.,]*\s*(?:đồng|triệu|nghìn|ngàn|tỷ)\b|\d+\s*lần|\bphần (?:ba|hai|tư|năm|trăm)\b|"
