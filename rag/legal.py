@@ -86,8 +86,6 @@ class LegalDoc:
     articles: list[Article]
     tail: str
     footnotes: dict[int, str]
-    # footnotes attached outside any article (the title, a chapter heading)
-    loose_markers: list[int] = field(default_factory=list)
 
 
 def looks_legal(text: str) -> bool:
@@ -118,7 +116,6 @@ def parse(text: str) -> LegalDoc:
     tail: list[str] = []
     footnotes: dict[int, str] = {}
     articles: list[Article] = []
-    loose: list[int] = []
     chapter = section = ""
     current: Article | None = None
     state = "preamble"
@@ -139,7 +136,6 @@ def parse(text: str) -> LegalDoc:
             continue
         if state != "tail" and (m := _CHAPTER_RE.match(line)):
             title, i = (m.group(2), i) if m.group(2) else _title_line(lines, i - 1)
-            loose += [int(n) for n in MARKER_RE.findall(title)]
             chapter = f"Chương {m.group(1)}" + (f". {strip_markers(title)}" if title else "")
             section = ""
             state = "articles"
@@ -164,7 +160,6 @@ def parse(text: str) -> LegalDoc:
         if state == "articles" and _END_RE.match(line):
             state = "tail"
         if state == "preamble":
-            loose += [int(n) for n in MARKER_RE.findall(line)]
             if not _HEADER_RE.match(line):
                 preamble.append(strip_markers(raw[i - 1]))
         elif state == "tail" or current is None:
@@ -174,7 +169,7 @@ def parse(text: str) -> LegalDoc:
             current.notes.append(line.strip("() "))
         else:
             _add_line(current, line)
-    return LegalDoc("\n".join(preamble), articles, "\n".join(tail), footnotes, loose)
+    return LegalDoc("\n".join(preamble), articles, "\n".join(tail), footnotes)
 
 
 def _add_line(article: Article, line: str) -> None:
@@ -245,11 +240,11 @@ def _amended(article: Article, units: list[Unit], footnotes: dict[int, str]) -> 
             "amended_clauses": ",".join(dict.fromkeys(f[2] for f in found))}
 
 
-Counter = Callable[[str], int]
+TokenCount = Callable[[str], int]
 Splitter = Callable[[str], list[str]]
 
 
-def article_pieces(article: Article, footnotes: dict[int, str], count: Counter, cap: int,
+def article_pieces(article: Article, footnotes: dict[int, str], count: TokenCount, cap: int,
                    split: Splitter) -> list[Piece]:
     """Chunks of one article: whole when it fits, else packed khoản by khoản, a long khoản
     split between its điểm with its lead repeated so each chunk still reads as a provision."""

@@ -7,6 +7,7 @@ import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -72,8 +73,6 @@ class Hit:
 
 def document_info(meta: dict[str, Any], as_of: str | None = None) -> dict[str, Any]:
     """A document's identity and validity, for citations, lists and the API (empty values left out)."""
-    from datetime import date
-
     keys = ("doc_number", "doc_type", "issuer", "issued", "effective", "effective_until", "replaced_by")
     info: dict[str, Any] = {k.removeprefix("doc_"): meta.get(k) for k in keys if meta.get(k)}
     if meta.get("amended_by"):
