@@ -28,6 +28,7 @@ _ARABIC_RE = re.compile(r"^(\d+(?:\.\d+)*)\s*\.\s*(.+)$")
 _APPENDIX_RE = re.compile(r"^PHỤ LỤC\s+[IVXLC\d]+\b", re.IGNORECASE)
 _TABLE_SEP_RE = re.compile(r"^\|?\s*:?-{2,}")
 _PART_MAX = 80
+_NUMBERING_RE = re.compile(r"^(?:\d{1,3}|[IVXLC]{1,6})\.$")
 
 
 @lru_cache(maxsize=4)
@@ -48,8 +49,9 @@ def split_sentences(paragraph: str) -> list[str]:
         part = part.strip()
         if not part:
             continue
-        # Re-join splits made after an abbreviation such as "TS." or "TP.".
-        if out and out[-1].rsplit(" ", 1)[-1].rstrip(".") in _ABBREV:
+        # Re-join splits made after an abbreviation such as "TS." or "TP.", or after the bare
+        # numbering that opens a khoản ("5. Thời gian …" is one sentence, not "5." and the rest).
+        if out and (out[-1].rsplit(" ", 1)[-1].rstrip(".") in _ABBREV or _NUMBERING_RE.match(out[-1])):
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)

@@ -85,3 +85,10 @@ def test_markdown_tables_become_labelled_rows() -> None:
     chunks = VietnameseChunker().chunk_text(clean_text(raw, True), True)
     rows = [t for s, t in chunks if s and s[0] == "PHỤ LỤC I"]
     assert any("Tỷ lệ người dân có hồ sơ sức khỏe điện tử; Đơn vị: %; Kết quả: ≥ 95" in t for t in rows)
+
+
+def test_a_numbered_paragraph_is_one_sentence() -> None:
+    from rag.chunking import split_sentences
+
+    assert split_sentences("5. Thời gian tham gia bảo hiểm y tế 05 năm liên tục. Người lao động đi làm.") == [
+        "5. Thời gian tham gia bảo hiểm y tế 05 năm liên tục.", "Người lao động đi làm."]
