@@ -138,7 +138,10 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
     # A provision is read with its article's heading and its khoản's lead: "a) 6% tiền lương hưu" answers
     # a question about pensioners' contributions only under "Mức đóng … được quy định như sau:".
     texts = [f"{c.context}: {c.text}" if c.context else c.text for c in cands]
-    lexical = [_lexical(coverage(qwords, t), context[c.hit], len(c.text.split())) for t, c in zip(texts, cands)]
+    # A provision already reads under its own heading and lead: it must not borrow the words of the
+    # other khoản that share its chunk ("3. Khám sức khỏe." says nothing about abortion).
+    lexical = [_lexical(own, own, len(t.split())) if c.context else _lexical(own, context[c.hit], len(c.text.split()))
+               for t, c, own in ((t, c, coverage(qwords, t)) for t, c in zip(texts, cands))]
     # Embed only the lexically promising sentences: keeps an answer well under a second on 2 cores.
     shapes = [1.0 if c.whole_article and qtype == "list" else shape_bonus(qtype, c.text, question) for c in cands]
     order = sorted(range(len(cands)),

@@ -125,6 +125,8 @@ def merge(provisions: list[Provision]) -> list[Provision]:
         if same is not None:
             same.sentences += p.sentences
             continue
+        if p.clause is None and p.point is None and any(q.article == p.article and q.hit == p.hit for q in out):
+            continue  # the article's own provision was already quoted: that one answers
         whole = next((q for q in out if q.hit == p.hit and q.article == p.article
                       and q.clause in {p.clause, None} and q.point is None
                       and all(line in q.lines for line in p.lines)), None)
