@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from rag.errors import RagError
+from rag.logs import configure as configure_logging
 from rag.settings import load_settings
 
 
@@ -21,10 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", type=int, default=50, help="bench: questions in flight at once")
     args = p.parse_args(argv)
     settings = load_settings()
+    configure_logging(settings.paths.data_dir / "logs")
     if args.command == "export-feedback":
-        from app.feedback import FeedbackStore
+        from app.stores import Stores
 
-        n = FeedbackStore(settings.paths.data_dir / "feedback.sqlite").export_negative(Path(args.out))
+        n = Stores(settings).feedback.export_negative(Path(args.out))
         print(f"exported {n} 👎 items to {args.out}")
         return 0
     if args.command == "bench":

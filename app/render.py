@@ -15,6 +15,21 @@ def answer_html(answer: str) -> str:
     return _MARKER_RE.sub(r'<sup class="cite">[\1]</sup>', safe).replace("\n", "<br>")
 
 
+def reply_html(reply: dict[str, Any], texts: dict[str, Any]) -> str:
+    """A final answer as the chat shows it: emergencies stand out with a call button; an answer
+    carries its sources right under it (folded; on a phone the sources column is far below)."""
+    if reply.get("reason") == "emergency":
+        body = html.escape(reply["answer"]).replace("115", '<a href="tel:115">115</a>').replace("\n", "<br>")
+        return (f'<div class="emergency" role="alert"><span class="em-title">{html.escape(texts["emergency_label"])}'
+                f'</span>{body}<br><a class="em-call" href="tel:115">{html.escape(texts["emergency_call"])}</a></div>')
+    out = answer_html(reply["answer"])
+    citations = reply.get("citations") or []
+    if citations and not reply.get("refused"):
+        out += (f'<details class="msg-sources"><summary>{html.escape(texts["see_sources"])} ({len(citations)})</summary>'
+                f"{sources_html(reply, texts)}</details>")
+    return out
+
+
 def sources_html(reply: dict[str, Any], texts: dict[str, Any]) -> str:
     citations = reply.get("citations") or []
     if not citations:

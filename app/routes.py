@@ -1,25 +1,39 @@
-"""HTTP routes: the JSON/SSE API, widget.js and the demo host page."""
+"""Public HTTP routes: the JSON/SSE API, widget.js and the demo host page."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
-from app.server import STATIC, AskBody, FeedbackBody, Service, cors_headers, frame_ancestors, own_origin
+from app.api_errors import ApiError, json_body
+from app.service import STATIC, AskBody, FeedbackBody, Service, cors_headers, own_origin
 
 router = APIRouter()
 _WIDGET_TEXTS = ("widget_title", "widget_greeting", "widget_open", "widget_close", "placeholder", "send",
-                 "thinking", "sources_heading", "no_date", "section_label", "footer", "status")
+                 "thinking", "sources_heading", "no_date", "section_label", "footer", "status", "emergency_label",
+                 "emergency_call", "answer_label", "question_label")
 
 
 def _svc(request: Request) -> Service:
     svc: Service = request.app.state.service
     return svc
+
+
+def _guard(request: Request, svc: Service, body_site: str | None) -> tuple[str, Any]:
+    """The caller's site, or an ApiError (origin not allowed, rate limit hit)."""
+    site_id, site = svc.site(request, body_site)
+    if not svc.origin_allowed(request, site):
+        raise ApiError(403, "origin_refused")
+    if not svc.limit(request, site_id, site):
+        raise ApiError(429, "rate_limited", headers=cors_headers(request, True))
+    return site_id, site
 
 
 @router.options("/api/{path:path}")
@@ -34,6 +48,12 @@ def preflight(request: Request, path: str) -> Response:
 @router.get("/api/health")
 def health(request: Request) -> JSONResponse:
     svc = _svc(request)
+    if not svc.ready:
+        body: dict[str, Any] = {"status": svc.progress.get("state", "indexing"),
+                                "progress": {"done": svc.progress.get("done", 0), "total": svc.progress.get("total", 0)},
+                                "documents": 0}
+        return JSONResponse(body, status_code=503 if body["status"] == "failed" else 200,
+                            headers=cors_headers(request, True))
     docs = svc.documents()
     body = {"status": "ok" if docs else "no_index", "documents": len(docs), "provider": svc.assistant.provider_name}
     return JSONResponse(body, headers=cors_headers(request, True))
@@ -47,30 +67,26 @@ def documents(request: Request) -> JSONResponse:
 
 
 @router.post("/api/ask")
-def ask(body: AskBody, request: Request) -> JSONResponse:
+def ask(request: Request, body: AskBody = Depends(json_body(AskBody))) -> JSONResponse:  # noqa: B008
     svc = _svc(request)
-    site, denied = svc.guard(request, body.site)
-    if denied:
-        return denied
+    site_id, site = _guard(request, svc, body.site)
     final: dict[str, Any] = {}
-    for event in svc.ask_stream(body, site):
+    for event in svc.ask_stream(body, site, site_id):
         if event["event"] == "final":
             final = event["reply"]
         elif event["event"] == "error":
-            return JSONResponse({"error": "server_error", "message": event["message"]}, status_code=503,
-                                headers=cors_headers(request, True))
+            return JSONResponse({"code": "server_error", "error": "server_error", "message": event["message"]},
+                                status_code=503, headers=cors_headers(request, True))
     return JSONResponse(final, headers=cors_headers(request, True))
 
 
 @router.post("/api/ask/stream")
-def ask_stream(body: AskBody, request: Request) -> Response:
+def ask_stream(request: Request, body: AskBody = Depends(json_body(AskBody))) -> Response:  # noqa: B008
     svc = _svc(request)
-    site, denied = svc.guard(request, body.site)
-    if denied:
-        return denied
+    site_id, site = _guard(request, svc, body.site)
 
     def sse() -> Iterator[bytes]:
-        for event in svc.ask_stream(body, site):
+        for event in svc.ask_stream(body, site, site_id):
             kind = event.pop("event")
             yield f"event: {kind}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
 
@@ -79,34 +95,55 @@ def ask_stream(body: AskBody, request: Request) -> Response:
 
 
 @router.post("/api/feedback")
-def feedback(body: FeedbackBody, request: Request) -> JSONResponse:
+def feedback(request: Request, body: FeedbackBody = Depends(json_body(FeedbackBody))) -> JSONResponse:  # noqa: B008
     svc = _svc(request)
     site_id, site = svc.site(request, body.site)
     if not svc.origin_allowed(request, site):
-        return svc.refuse(request, 403, "origin_refused")
+        raise ApiError(403, "origin_refused")
     row = svc.feedback.add(body.reply, body.rating, body.comment, site_id)
     return JSONResponse({"id": row}, headers=cors_headers(request, True))
 
 
 @lru_cache(maxsize=4)
-def _widget_js(texts_json: str) -> str:
-    return (STATIC / "widget.js").read_text(encoding="utf-8").replace("__HOIDAP_TEXTS__", texts_json)
+def _widget_js(texts_json: str) -> tuple[bytes, str]:
+    body = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__HOIDAP_TEXTS__", texts_json).encode()
+    return body, '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
 
 
-@router.get("/widget.js")
+def _cached(request: Request, body: bytes, etag: str, media_type: str, headers: dict[str, str]) -> Response:
+    """A static body with an ETag: a matching If-None-Match gets 304, HEAD gets the headers only."""
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300, must-revalidate", **headers}
+    if etag in re.split(r"\s*,\s*", request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        return Response(status_code=200, media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@router.api_route("/widget.js", methods=["GET", "HEAD"])
 def widget(request: Request) -> Response:
     svc = _svc(request)
     texts = svc.prompts.ui()
     data = {k: texts.get(k, "") for k in _WIDGET_TEXTS}
     data["error_generic"] = svc.prompts.raw("error_generic")
-    return Response(_widget_js(json.dumps(data, ensure_ascii=False)),
-                    media_type="application/javascript; charset=utf-8",
-                    headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
+    data["indexing"] = svc.prompts.raw("indexing")
+    body, etag = _widget_js(json.dumps(data, ensure_ascii=False))
+    return _cached(request, body, etag, "application/javascript; charset=utf-8", {"Access-Control-Allow-Origin": "*"})
 
 
-@router.get("/demo", response_class=HTMLResponse)
-def demo(request: Request) -> HTMLResponse:
+@router.api_route("/demo", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def demo(request: Request) -> Response:
     settings = _svc(request).settings
     base = settings.server.public_url.rstrip("/") or own_origin(request)
-    page = (STATIC / "demo.html").read_text(encoding="utf-8").replace("__WIDGET_SRC__", f"{base}/widget.js")
-    return HTMLResponse(page, headers={"Content-Security-Policy": frame_ancestors(settings)})
+    page = (STATIC / "demo.html").read_text(encoding="utf-8").replace("__WIDGET_SRC__", f"{base}/widget.js").encode()
+    return _cached(request, page, '"' + hashlib.sha256(page).hexdigest()[:20] + '"', "text/html; charset=utf-8", {})
+
+
+@router.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
+def api_not_found(request: Request, path: str) -> Response:
+    """Unknown /api/ paths answer in the API's error shape (not the chat page's 404)."""
+    for route in request.app.router.routes:
+        matches = getattr(route, "path_regex", None)
+        if matches is not None and "{path:path}" not in getattr(route, "path", "") and matches.match(request.url.path):
+            raise ApiError(405, "method_not_allowed", method=request.method)
+    raise ApiError(404, "not_found")

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 from rag.errors import RagError
+from rag.logs import configure as configure_logging
 from rag.settings import PROJECT_ROOT, load_settings
 
 DEFAULT_DATASET = Path(__file__).parent / "datasets" / "golden.jsonl"
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
     settings = load_settings()
+    configure_logging(settings.paths.data_dir / "logs")
     if args.cmd == "calibrate":
         from eval.calibrate import calibrate
         from eval.dataset import load as load_dataset

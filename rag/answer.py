@@ -22,6 +22,7 @@ from rag.providers import make_llm, provider_name
 from rag.provisions import Provision, merge, provision_for, whole_article
 from rag.retrieve import Hit, QueryPlan, Retriever
 from rag.settings import Settings
+from rag.textnorm import clean_input
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ class Assistant:
 
     def stream(self, question: str, history: list[Turn] | None = None) -> Iterator[Event]:
         t0 = time.perf_counter()
+        question = clean_input(question or "")
         history = clean_history(history or [])
         try:
             plan = self.retriever.plan(question)
@@ -353,7 +355,10 @@ class Assistant:
                 if checked is not None:
                     yield Event("delta", comp.add(checked.text, checked.hit, checked.quote))
         except Exception as exc:  # noqa: BLE001 - network, HTTP and SDK errors all mean "generator unavailable"
-            log.warning("LLM failed (%s); answering extractively", exc)
+            llm = self.settings.llm
+            log.warning("the LLM %s at %s did not answer (%s: %s); answered extractively from the documents. "
+                        "Check the server, or run `python -m rag doctor`.", llm.model, llm.base_url or "api.openai.com",
+                        exc.__class__.__name__, str(exc)[:120])
             if comp.parts:
                 return Reply(question, comp.answer, "answered", self.provider_name,
                              list(comp.citations.values()), hits)

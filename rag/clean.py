@@ -31,7 +31,8 @@ def is_date_line(line: str) -> bool:
     return bool(DATE_LINE_RE.match(line))
 
 
-def _is_contact(line: str) -> bool:
+def is_contact(line: str) -> bool:
+    """An address, phone, e-mail or hotline line: worth keeping even in page furniture."""
     low = fold(line)
     if re.search(r"\d{8,}|@", line.replace(" ", "")):
         return True
@@ -58,7 +59,7 @@ def _is_structural(line: str) -> bool:
 
 def _is_headline(line: str) -> bool:
     return (len(line) <= _HEADLINE_MAX and not line.rstrip(_CLOSERS).endswith(_SENTENCE_END)
-            and not _is_contact(line) and not _is_structural(line)
+            and not is_contact(line) and not _is_structural(line)
             and not is_date_line(line) and not _LEGAL_HEADER_RE.search(line))
 
 
@@ -109,7 +110,7 @@ def _drop_nav_blocks(lines: list[str], keep: list[bool]) -> None:
                 if not ln:
                     j += 1
                     continue
-                if _is_contact(ln) or not (_is_headline(ln) or is_date_line(ln)):
+                if is_contact(ln) or not (_is_headline(ln) or is_date_line(ln)):
                     break
                 keep[j] = False
                 j += 1

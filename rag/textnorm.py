@@ -109,3 +109,26 @@ def diacritic_ratio(text: str) -> float:
         return 0.0
     marked = sum(1 for w in words if strip_diacritics(w) != w)
     return marked / len(words)
+
+
+# Format characters (Cf: zero-width space/joiners, BOM, bidi controls), control characters (Cc),
+# private-use and unpaired surrogates. Combining marks (Mn) are kept: decomposed Vietnamese
+# ("e" + U+0302 + U+0301) is still Vietnamese.
+_DROP_CATEGORIES = {"Cf", "Cc", "Co", "Cs"}
+_LINE_CONTROLS = {"\n", "\r", "\t", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"}
+
+
+def clean_input(text: str) -> str:
+    """Text a person typed, without characters that are invisible or that break matching.
+
+    Line breaks and tabs become spaces; NUL, other control characters and zero-width
+    characters are dropped; the result is NFC. Every entry point (API, page, widget, CLI)
+    goes through this before anything else reads the question.
+    """
+    out = []
+    for ch in text:
+        if ch in _LINE_CONTROLS:
+            out.append(" ")
+        elif unicodedata.category(ch) not in _DROP_CATEGORIES:
+            out.append(ch)
+    return nfc("".join(out))

@@ -48,7 +48,9 @@ def block_network() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("embed-cache")
+    """A fresh embedding cache, so CI embeds for real; HOIDAP_TEST_CACHE_DIR reuses one between local runs."""
+    reuse = os.environ.get("HOIDAP_TEST_CACHE_DIR")
+    return Path(reuse) if reuse else tmp_path_factory.mktemp("embed-cache")
 
 
 def make_settings(data_dir: Path, cache_dir: Path, **overrides: object) -> Settings:

@@ -42,6 +42,9 @@
     ".foot{display:flex;gap:6px;padding:10px;border-top:1px solid #e5e7eb;background:#fff}" +
     "textarea{flex:1;resize:none;border:1px solid #d1d5db;border-radius:10px;padding:8px 10px;font-size:14px;height:42px;color:#111}" +
     ".send{border:0;background:var(--c);color:#fff;border-radius:10px;padding:0 14px;font-size:14px;cursor:pointer}" +
+    ".emergency{background:#fef2f2;border:2px solid #b91c1c;color:#7f1d1d}.emergency .t{display:block;font-weight:700;color:#991b1b;margin-bottom:4px}" +
+    ".call{display:inline-block;margin-top:8px;background:#b91c1c;color:#fff;font-weight:700;padding:6px 14px;border-radius:999px;text-decoration:none}" +
+    "button:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
     ".send:disabled{opacity:.5;cursor:default}.note{font-size:11px;color:#6b7280;padding:0 12px 8px;background:#fff}" +
     "@media (max-width:480px){.panel{left:0;right:0;bottom:0;width:100vw;max-width:100vw;height:85vh;max-height:85vh;border-radius:14px 14px 0 0}" +
     ".btn{bottom:14px}}";
@@ -74,6 +77,7 @@
   icon.appendChild(path);
   btn.appendChild(icon);
   btn.setAttribute("aria-label", T.widget_open);
+  btn.setAttribute("aria-expanded", "false");
   btn.setAttribute("part", "button");
   var panel = el("div", "panel");
   panel.setAttribute("role", "dialog");
@@ -84,6 +88,7 @@
   close.setAttribute("aria-label", T.widget_close);
   head.appendChild(close);
   var log = el("div", "log");
+  log.setAttribute("role", "log");
   log.setAttribute("aria-live", "polite");
   var foot = el("div", "foot");
   var input = el("textarea");
@@ -103,12 +108,31 @@
 
   log.appendChild(el("div", "msg bot", cfg.greeting));
 
+  var checked = false;
+  // While the server builds its first index, say so as soon as the panel opens.
+  function checkReady() {
+    if (checked) return;
+    checked = true;
+    fetch(base + "/api/health").then(function (r) { return r.json(); }).then(function (h) {
+      if (h.status !== "indexing") return;
+      var p = h.progress || {};
+      log.appendChild(el("div", "msg bot", T.indexing.replace("${done}", p.done || 0).replace("${total}", p.total || "?")));
+      checked = false;
+    }).catch(function () { checked = false; });
+  }
+
   function toggle(open) {
     panel.classList.toggle("open", open);
-    if (open) setTimeout(function () { input.focus(); }, 0);
+    btn.setAttribute("aria-expanded", String(open));
+    // Focus goes into the panel when it opens and back to the button when it closes.
+    if (open) { checkReady(); setTimeout(function () { input.focus(); }, 0); }
+    else btn.focus();
   }
   btn.addEventListener("click", function () { toggle(!panel.classList.contains("open")); });
   close.addEventListener("click", function () { toggle(false); });
+  panel.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") { e.preventDefault(); toggle(false); }
+  });
 
   // Answer text with visible citation markers; built from text nodes only.
   function renderAnswer(node, text) {
@@ -143,6 +167,18 @@
     node.appendChild(box);
   }
 
+  function renderEmergency(node, reply) {
+    node.textContent = "";
+    node.classList.add("emergency");
+    node.setAttribute("role", "alert");
+    node.appendChild(el("span", "t", T.emergency_label));
+    node.appendChild(document.createTextNode(reply.answer));
+    node.appendChild(document.createElement("br"));
+    var call = el("a", "call", T.emergency_call);
+    call.href = "tel:115";
+    node.appendChild(call);
+  }
+
   function scroll() { log.scrollTop = log.scrollHeight; }
 
   function ask() {
@@ -154,6 +190,7 @@
     log.appendChild(el("div", "msg me", q));
     var bot = el("div", "msg bot", T.thinking);
     bot.setAttribute("data-role", "answer");
+    bot.setAttribute("aria-busy", "true");
     log.appendChild(bot);
     scroll();
     var text = "";
@@ -187,8 +224,8 @@
             } else if (kind === "final") {
               done = true;
               var reply = msg.reply;
-              renderAnswer(bot, reply.answer);
-              renderSources(bot, reply);
+              if (reply.reason === "emergency") renderEmergency(bot, reply);
+              else { renderAnswer(bot, reply.answer); renderSources(bot, reply); }
               bot.setAttribute("data-reason", reply.reason);
               history.push({ role: "user", content: q }, { role: "assistant", content: reply.answer });
             } else if (kind === "error") {
@@ -206,6 +243,7 @@
       bot.textContent = (err && err.message) || T.error_generic;
     }).then(function () {
       if (!done) bot.textContent = T.error_generic;
+      bot.removeAttribute("aria-busy");
       busy = false;
       send.disabled = false;
       scroll();

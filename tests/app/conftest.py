@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from app.bench import serve_in_thread
 from app.server import create_app
 from rag.answer import Assistant
+from rag.ingest import ingest_paths
 from rag.settings import Settings, SiteSettings
+from tests.conftest import make_settings
 from tests.fakes import free_port
+
+TOKEN = "adm-7Qx-token-for-tests-91"
 
 
 @pytest.fixture(scope="session")
@@ -35,4 +41,24 @@ def live_server(app_settings: Settings, assistant: Assistant) -> Iterator[str]:
     port = free_port()
     server: Any = serve_in_thread(create_app(app_settings, assistant=assistant), port)
     yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+
+
+@pytest.fixture(scope="session")
+def admin(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[tuple[str, Settings]]:
+    root = tmp_path_factory.mktemp("admin")
+    docs = root / "docs"
+    docs.mkdir()
+    (docs / "intro.txt").write_text("Tin y tế\n\nĐơn thuốc điện tử được triển khai tại các bệnh viện trong tỉnh từ "
+                                    "năm 2025 theo hướng dẫn của Bộ Y tế.\n", encoding="utf-8")
+    settings = make_settings(root / "data", cache_dir)
+    settings.paths.seeds_dir = docs
+    settings.server.index_on_start = False
+    settings.server.ip_rate_per_minute = 1000
+    settings.admin.token = SecretStr(TOKEN)
+    settings.admin.upload_max_bytes = 200_000
+    ingest_paths(settings, [docs], progress=False)
+    port = free_port()
+    server: Any = serve_in_thread(create_app(settings, assistant=Assistant(settings), with_ui=False), port)
+    yield f"http://127.0.0.1:{port}", settings
     server.should_exit = True

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from app.feedback import FeedbackStore
 from app.ratelimit import RateLimiter
+from app.stores import FeedbackStore, make_engine
+from rag.prompts import Prompts
 from rag.settings import Settings
 
 REPLY_KEYS = {"question", "answer", "refused", "reason", "citations", "contexts", "provider", "timings_ms"}
@@ -59,7 +60,8 @@ def test_origins(live_server: str, other_origin_port: int, app_settings: Setting
     bad = httpx.post(f"{live_server}/api/ask", json={"question": "x"},
                      headers={"Origin": "http://evil.test", "X-Hoidap-Site": "demo"})
     assert bad.status_code == 403 and "access-control-allow-origin" not in bad.headers
-    assert bad.json()["message"] == (app_settings.paths.prompts_dir / "origin_refused.md").read_text().strip()
+    assert bad.json()["code"] == "origin_refused" and bad.json()["message"] == Prompts(
+        app_settings.paths.prompts_dir).error("origin_refused")
     widget = httpx.get(f"{live_server}/widget.js")
     assert widget.status_code == 200 and len(widget.content) < 30_000 and "__HOIDAP_TEXTS__" not in widget.text
 
@@ -74,7 +76,8 @@ def test_site_limits(live_server: str, app_settings: Settings) -> None:
                         timeout=60).status_code for _ in range(3)]
     assert codes[:2] == [200, 200] and codes[2] == 429
     limited = httpx.post(f"{live_server}/api/ask", json={"question": "x"}, headers=headers)
-    assert limited.json()["message"] == (app_settings.paths.prompts_dir / "rate_limited.md").read_text().strip()
+    assert limited.json()["code"] == "rate_limited" and limited.json()["message"] == Prompts(
+        app_settings.paths.prompts_dir).error("rate_limited")
 
 
 def test_html_in_questions_stays_text(live_server: str) -> None:
@@ -93,7 +96,7 @@ def test_rate_limiter_window() -> None:
 
 
 def test_feedback_export_makes_evaluation_cases(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path / "fb.sqlite")
+    store = FeedbackStore(make_engine(f"sqlite:///{tmp_path / 'fb.sqlite'}"))
     reply = {"question": "Câu hỏi?", "answer": "Trả lời [1].", "citations": [{"n": 1}], "provider": "extractive"}
     store.add(reply, 1)
     row = store.add(reply, -1)

@@ -120,3 +120,176 @@ def test_chat_page_streams_a_cited_answer(browser: Any, live_server: str) -> Non
 def _record_dialog(dialogs: list[str], dialog: Any) -> None:
     dialogs.append(dialog.message)
     dialog.dismiss()
+
+
+AXE_VERSION = "4.14.1"
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core from the npm registry (cached under test-artifacts/)."""
+    import subprocess
+    import tarfile
+
+    target = ARTIFACTS / f"axe-core-{AXE_VERSION}.min.js"
+    if not target.exists():
+        ARTIFACTS.mkdir(exist_ok=True)
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm is not installed (apt-get install npm): axe-core comes from the npm registry")
+        done = subprocess.run([npm, "pack", f"axe-core@{AXE_VERSION}", "--silent", "--pack-destination", str(ARTIFACTS)],
+                              capture_output=True, text=True, timeout=180)
+        if done.returncode != 0:
+            pytest.skip(f"npm could not fetch axe-core: {done.stderr.strip()[:200]}")
+        with tarfile.open(ARTIFACTS / f"axe-core-{AXE_VERSION}.tgz") as tar:
+            member = tar.extractfile("package/axe.min.js")
+            assert member is not None
+            target.write_bytes(member.read())
+    return target.read_text(encoding="utf-8")
+
+
+def _axe(page: Any, source: str) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations of the page as it is now (open Shadow DOM included)."""
+    page.evaluate(source)  # evaluated by the browser's debugger protocol: the page's CSP does not apply
+    found: list[dict[str, Any]] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))")
+    return found
+
+
+def _csp_watch(page: Any) -> list[str]:
+    seen: list[str] = []
+    page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: seen.append(f"page error: {e}"))
+    return seen
+
+
+def _ask_page(page: Any, question: str) -> Any:
+    page.locator("#hoidap-input textarea").fill(question)
+    page.locator("#hoidap-send").click()
+    return page
+
+
+def _ask_widget(page: Any, question: str, n: int) -> Any:
+    page.locator("#hoidap-widget textarea").fill(question)
+    page.locator("#hoidap-widget .send").click()
+    answer = page.locator('#hoidap-widget [data-role="answer"][data-reason]').nth(n)
+    answer.wait_for(timeout=60_000)
+    return answer
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_chat_page_greets_shows_sources_beside_the_answer_and_flags_emergencies(
+        browser: Any, live_server: str, axe_source: str, width: int, height: int) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    violations = _csp_watch(page)
+    page.goto(live_server + "/")
+    greeting = page.locator("#hoidap-chat .message").first
+    greeting.wait_for(timeout=30_000)
+    assert "115" in greeting.inner_text() and page.locator("html").get_attribute("lang") == "vi"
+    assert page.locator('#hoidap-chat [aria-live]').count() >= 1  # the streamed answer is announced
+
+    _ask_page(page, "Số điện thoại của CDC Hà Nội là gì?")
+    page.locator("#hoidap-chat .cite").first.wait_for(timeout=60_000)
+    page.locator("#hoidap-sources blockquote").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / f"page-{width}-answer.png"))
+    summary = page.locator("#hoidap-chat details.msg-sources summary").last
+    if width < 1000:
+        # On a phone the sources column is far below: one tap next to the answer opens its sources.
+        assert summary.is_visible()
+        box = summary.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height
+        summary.click()
+        quote = page.locator("#hoidap-chat details.msg-sources blockquote").last
+        quote.wait_for(timeout=5_000)
+        assert "02438343537" in quote.inner_text()
+    else:
+        assert not summary.is_visible() and page.locator("#hoidap-sources blockquote").first.is_visible()
+    assert _axe(page, axe_source) == []
+
+    _ask_page(page, "Bố tôi đang đau ngực dữ dội và khó thở, phải làm sao?")
+    alarm = page.locator("#hoidap-chat .emergency").last
+    alarm.wait_for(timeout=60_000)
+    call = alarm.locator('a.em-call[href="tel:115"]')
+    assert call.is_visible()
+    assert alarm.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(185, 28, 28)"
+    page.screenshot(path=str(ARTIFACTS / f"page-{width}-emergency.png"))
+    assert _axe(page, axe_source) == []
+    assert violations == []
+    page.close()
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_demo_page_widget_answers_and_flags_emergencies(browser: Any, live_server: str, axe_source: str,
+                                                        width: int, height: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    violations = _csp_watch(page)
+    page.goto(live_server + "/demo")
+    page.locator("#hoidap-widget .btn").click()
+    assert _axe(page, axe_source) == []
+    _ask_widget(page, "Kế hoạch hành động của Bộ Y tế có mấy giai đoạn?", 0)
+    page.screenshot(path=str(ARTIFACTS / f"demo-{width}-answer.png"))
+    alarm = _ask_widget(page, "Bố tôi đang đau ngực dữ dội và khó thở, phải làm sao?", 1)
+    assert alarm.get_attribute("data-reason") == "emergency" and "emergency" in (alarm.get_attribute("class") or "")
+    assert alarm.get_attribute("role") == "alert" and alarm.locator('a[href="tel:115"]').is_visible()
+    page.screenshot(path=str(ARTIFACTS / f"demo-{width}-emergency.png"))
+    assert _axe(page, axe_source) == []
+    assert violations == []
+    page.close()
+
+
+def _widget_focus(page: Any) -> str:
+    return str(page.evaluate(
+        "() => { const r = document.querySelector('#hoidap-widget').shadowRoot; const a = r.activeElement;"
+        " return a ? a.tagName + '.' + a.className : (document.activeElement || {}).tagName }"))
+
+
+def test_widget_works_with_the_keyboard_alone(browser: Any, host_page: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(host_page)
+    page.locator("#hoidap-widget .btn").wait_for()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if _widget_focus(page) == "BUTTON.btn":
+            break
+    assert _widget_focus(page) == "BUTTON.btn"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('#hoidap-widget').shadowRoot.activeElement?.tagName === 'TEXTAREA'")
+    assert page.locator("#hoidap-widget .btn").get_attribute("aria-expanded") == "true"
+    page.keyboard.type("Nghị quyết 57 ban hành ngày nào?")
+    page.keyboard.press("Enter")
+    answer = page.locator('#hoidap-widget [data-role="answer"][data-reason]').first
+    answer.wait_for(timeout=60_000)
+    assert answer.get_attribute("data-reason") == "answered"
+    assert page.locator("#hoidap-widget .log").get_attribute("aria-live") == "polite"
+    page.keyboard.press("Escape")
+    assert not page.locator("#hoidap-widget .panel").is_visible()
+    assert _widget_focus(page) == "BUTTON.btn"
+    page.close()
+
+
+def test_admin_console_in_a_real_browser(browser: Any, admin: tuple[str, Any], axe_source: str) -> None:
+    from tests.app.conftest import TOKEN
+
+    url, _ = admin
+    for width in (1280, 390):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        violations = _csp_watch(page)
+        page.goto(url + "/admin")
+        page.locator("#token").fill(TOKEN)
+        page.locator("#login-form button").click()
+        page.locator("#docs-body tr").first.wait_for(timeout=30_000)
+        assert TOKEN not in page.content()
+        assert _axe(page, axe_source) == []
+        page.screenshot(path=str(ARTIFACTS / f"admin-{width}-documents.png"), full_page=True)
+        page.locator("#tab-usage").click()
+        page.locator("#usage-stats .stat").first.wait_for(timeout=10_000)
+        assert _axe(page, axe_source) == []
+        page.screenshot(path=str(ARTIFACTS / f"admin-{width}-usage.png"), full_page=True)
+        page.locator("#tab-feedback").click()
+        page.locator("#feedback-status").wait_for()
+        assert _axe(page, axe_source) == []
+        assert violations == []
+        page.close()

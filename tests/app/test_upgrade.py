@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.server import ensure_index
+from app.server import build_index, index_is_current
 from rag.ingest import ingest_paths
 from rag.store import IndexLocation
 from rag.tokens import TERMS_VERSION, WORD_PREFIX
@@ -33,7 +33,9 @@ def test_index_from_an_older_tokenizer_is_reindexed_on_start(tmp_path: Path, cac
     path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     assert location.load_keyword().outdated
 
-    ensure_index(settings)
+    assert not index_is_current(settings)
+    build_index(settings)
+    assert index_is_current(settings)
     index = location.load_keyword()
     assert not index.outdated and index.terms_version == TERMS_VERSION
     assert all(any(t.startswith(WORD_PREFIX) for t in c.terms) for c in index.chunks)

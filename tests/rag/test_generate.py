@@ -105,6 +105,38 @@ def test_doctor_reports_index_provider_and_endpoint(seeded_settings: Settings) -
     with fake_openai(lambda req: "pong") as server:
         s = seeded_settings.model_copy(deep=True)
         s.llm.provider, s.llm.base_url, s.llm.max_retries = "auto", server.base_url, 0
-        assert doctor(s)["llm_status"] == "answers"
+        assert doctor(s)["llm_status"] == "answers" and doctor(s)["down"] == []
     s.llm.timeout_s = 1.0
-    assert doctor(s)["llm_status"].startswith("not answering")  # the server is gone now
+    assert doctor(s)["llm_status"].startswith("not answering") and doctor(s)["down"] == ["llm"]  # the server is gone
+
+
+def test_doctor_exits_non_zero_when_a_configured_part_is_down(seeded_settings: Settings) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env
+
+    ok = subprocess.run([sys.executable, "-m", "rag", "doctor"], env=cli_env(seeded_settings),
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "status: ok" in ok.stdout
+    env = cli_env(seeded_settings, HOIDAP_LLM__PROVIDER="auto", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
+                  HOIDAP_LLM__MAX_RETRIES="0", HOIDAP_LLM__TIMEOUT_S="2")
+    down = subprocess.run([sys.executable, "-m", "rag", "doctor", "--json"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert down.returncode == 1 and '"llm"' in down.stdout
+
+
+def test_cli_says_once_that_the_llm_is_down(seeded_settings: Settings) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env
+
+    env = cli_env(seeded_settings, HOIDAP_LLM__PROVIDER="auto", OPENAI_BASE_URL="http://127.0.0.1:9/v1",
+                  OPENAI_MODEL="qwen-fake", HOIDAP_LLM__MAX_RETRIES="2", HOIDAP_LLM__TIMEOUT_S="2")
+    done = subprocess.run([sys.executable, "-m", "rag", "ask", "Số điện thoại của CDC Hà Nội là gì?"], env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and "02438343537" in done.stdout
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "did not answer" in lines[0] and "127.0.0.1:9" in lines[0], done.stderr
+    assert "Retrying" not in done.stderr and "Traceback" not in done.stderr

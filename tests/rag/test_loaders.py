@@ -57,3 +57,36 @@ def test_discover_reports_unsupported(tmp_path: Path) -> None:
     files, skipped = discover([tmp_path, tmp_path / "missing"])
     assert [f.name for f in files] == ["ok.md"]
     assert {p.name for p, _ in skipped} == {"x.xlsx", "missing"}
+
+
+def test_saved_article_page_keeps_the_article_and_the_contact_only() -> None:
+    """A page shaped like a provincial health department's article: menus, related news, sidebar, footer."""
+    from rag.clean import clean_text
+
+    page = Path(__file__).parent / "data" / "so-y-te-article.html"
+    text = clean_text(load(page).text)
+    assert "100% bệnh viện tuyến tỉnh" in text and "Cổng tiếp nhận dữ liệu" in text
+    for furniture in ("Tin liên quan", "hội nghị tổng kết", "Tin mới nhất", "tiêm chủng mở rộng", "Lượt truy cập",
+                      "Bản quyền", "Thiết kế web", "Ghi rõ nguồn", "Chia sẻ Facebook", "Trang chủ", "Từ khóa"):
+        assert furniture not in text, furniture
+    assert "Địa chỉ: 101 Nguyễn Trãi" in text and "0237.3852.499" in text
+
+
+def test_broken_pdf_is_one_skip_line_on_the_console_and_details_in_the_log(tmp_path: Path, cache_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env, make_settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "x.pdf").write_bytes(b"not a pdf\n")
+    (docs / "y.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n")
+    settings = make_settings(tmp_path / "data", cache_dir)
+    done = subprocess.run([sys.executable, "-m", "rag", "ingest", str(docs)], env=cli_env(settings),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 2 and all(ln.startswith("skipped: ") and "unreadable PDF" in ln for ln in lines), done.stderr
+    log = (tmp_path / "data" / "logs" / "hoidap.log").read_text(encoding="utf-8")
+    assert "EOF marker not found" in log or "invalid pdf header" in log

@@ -1,0 +1,170 @@
+"""What the routes and the page share: the assistant, stores, access control and the request bodies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.ratelimit import RateLimiter
+from app.stores import Stores
+from rag.answer import Assistant, Reply
+from rag.errors import IndexMissingError, RagError
+from rag.prompts import Prompts
+from rag.retrieve import document_info
+from rag.settings import Settings, SiteSettings
+from rag.textnorm import clean_input
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+SITE_HEADER = "X-Hoidap-Site"
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
+class AskBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    question: str = Field(default="", max_length=100_000)
+    history: list[Turn] | None = Field(default=None, max_length=200)
+    site: str | None = Field(default=None, max_length=100)
+
+
+class FeedbackBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    reply: dict[str, Any]
+    rating: int
+    comment: str = Field(default="", max_length=4000)
+    site: str | None = Field(default=None, max_length=100)
+
+
+class Service:
+    """State a worker keeps: the assistant (loaded lazily), the feedback and usage stores, rate limits."""
+
+    def __init__(self, settings: Settings, assistant: Assistant | None = None) -> None:
+        self.settings = settings
+        self.prompts = Prompts(settings.paths.prompts_dir)
+        self._assistant = assistant
+        self.stores = Stores(settings)
+        self.feedback = self.stores.feedback
+        self.usage = self.stores.usage
+        self.limiter = RateLimiter()
+        self.progress: dict[str, Any] = {"state": "ready"}
+
+    @property
+    def ready(self) -> bool:
+        return self.progress.get("state") == "ready"
+
+    @property
+    def assistant(self) -> Assistant:
+        if self._assistant is None:
+            self._assistant = Assistant(self.settings)
+        return self._assistant
+
+    def documents(self) -> list[dict[str, Any]]:
+        if not self.ready:
+            return []
+        try:
+            index = self.assistant.retriever.keyword()
+        except RagError:
+            return []
+        as_of = self.settings.answer.today()
+        docs = [{"source": d.source, "title": d.metadata.get("title", ""), "date": d.metadata.get("date") or None,
+                 "chunks": len(d.chunk_ids), "indexed_at": d.metadata.get("indexed_at"),
+                 **document_info(d.metadata, as_of)}
+                for d in index.docs.values()]
+        return sorted(docs, key=lambda d: (d["date"] or "", d["title"]), reverse=True)
+
+    # -- access control ----------------------------------------------------
+    def site(self, request: Request, body_site: str | None = None) -> tuple[str, SiteSettings | None]:
+        site_id = request.headers.get(SITE_HEADER) or body_site or request.query_params.get("site") or ""
+        return site_id, self.settings.server.sites.get(site_id)
+
+    def origin_allowed(self, request: Request, site: SiteSettings | None) -> bool:
+        origin = request.headers.get("origin")
+        if not origin:
+            return True  # not a browser cross-origin call (curl, server-to-server)
+        if self.settings.server.allow_same_origin and origin == own_origin(request):
+            return True
+        return site is not None and origin in site.origins
+
+    def client_ip(self, request: Request) -> str:
+        if self.settings.server.trust_forwarded_for:
+            fwd = request.headers.get("x-forwarded-for")
+            if fwd:
+                return fwd.split(",")[0].strip()
+        return request.client.host if request.client else "unknown"
+
+    def limit(self, request: Request, site_id: str, site: SiteSettings | None) -> bool:
+        ok = self.limiter.allow(f"ip:{self.client_ip(request)}", self.settings.server.ip_rate_per_minute)
+        if ok and site is not None:
+            ok = self.limiter.allow(f"site:{site_id}", site.rate_per_minute)
+        return ok
+
+    def max_chars(self, site: SiteSettings | None) -> int:
+        limit = self.settings.retrieve.max_query_chars
+        return min(limit, site.max_question_chars) if site else limit
+
+    def history(self, body: AskBody) -> list[dict[str, str]]:
+        """The last turns of the conversation, each cut to a bounded length."""
+        s = self.settings.server
+        turns = (body.history or [])[-s.max_history_messages:] if s.max_history_messages else []
+        return [{"role": t.role, "content": clean_input(t.content)[:s.max_history_chars]} for t in turns]
+
+    def ask_stream(self, body: AskBody, site: SiteSettings | None, site_id: str = "") -> Iterator[dict[str, Any]]:
+        question = clean_input(body.question or "")
+        if not self.ready:
+            yield {"event": "final", "reply": self.preparing_reply(question)}
+            return
+        limit = self.max_chars(site)
+        if len(question.strip()) > limit:
+            msg = self.prompts.render("invalid_too_long", length=len(question.strip()), limit=limit)
+            yield {"event": "final", "reply": Reply(question, msg, "invalid_input", self.assistant.provider_name).as_json()}
+            return
+        try:
+            for event in self.assistant.stream(question, self.history(body)):
+                if event.kind == "delta":
+                    yield {"event": "delta", "text": event.text}
+                elif event.reply is not None:
+                    self.record(event.reply, site_id)
+                    yield {"event": "final", "reply": event.reply.as_json()}
+        except IndexMissingError:
+            yield {"event": "error", "message": self.prompts.raw("index_missing")}
+        except Exception:
+            log.exception("answering failed")
+            yield {"event": "error", "message": self.prompts.raw("error_generic")}
+
+    def preparing_reply(self, question: str) -> dict[str, Any]:
+        text = self.prompts.render("indexing", done=self.progress.get("done", 0), total=self.progress.get("total", "?"))
+        return {"question": question, "answer": text, "refused": True, "reason": "indexing", "citations": [],
+                "contexts": [], "provider": "", "timings_ms": {}}
+
+    def record(self, reply: Reply, site_id: str) -> None:
+        try:
+            nearest = reply.contexts[0].title if reply.contexts else ""
+            self.usage.add(reply.question, reply.reason, site_id, nearest)
+        except Exception:
+            log.exception("could not record usage")
+
+
+def own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers.get('host', '')}"
+
+
+def cors_headers(request: Request, allowed: bool) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if not origin or not allowed:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": f"Content-Type, {SITE_HEADER}", "Access-Control-Max-Age": "600"}
