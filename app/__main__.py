@@ -18,8 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, help="port (default from settings: 7860)")
     p.add_argument("--out", default="feedback-cases.jsonl", help="export-feedback: output JSONL file")
     p.add_argument("--url", help="bench: a running server (default: start one on a free loopback port)")
-    p.add_argument("-n", type=int, default=50, help="bench: number of questions")
-    p.add_argument("--concurrency", type=int, default=50, help="bench: questions in flight at once")
+    p.add_argument("-n", type=int, default=100, help="bench: questions per concurrency level (at least 2x the level)")
+    p.add_argument("--concurrency", default="1,10,50,100",
+                   help="bench: comma-separated levels of questions in flight at once")
     args = p.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.paths.data_dir / "logs")
@@ -34,9 +35,14 @@ def main(argv: list[str] | None = None) -> int:
 
         from app.bench import bench
 
+        try:
+            levels = [int(x) for x in str(args.concurrency).split(",") if x.strip()]
+        except ValueError:
+            print("error: --concurrency takes numbers separated by commas, e.g. 1,10,50,100", file=sys.stderr)
+            return 2
         if not args.url:
-            settings.server.ip_rate_per_minute = max(settings.server.ip_rate_per_minute, args.n * 2)
-        print(json.dumps(bench(settings, args.url, args.n, args.concurrency), indent=2))
+            settings.server.ip_rate_per_minute = max(settings.server.ip_rate_per_minute, args.n * 10)
+        print(json.dumps(bench(settings, args.url, args.n, levels), indent=2))
         return 0
     import uvicorn
 

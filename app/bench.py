@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import statistics
 import threading
@@ -36,33 +37,49 @@ def serve_in_thread(app: Any, port: int) -> Any:
     return server
 
 
-def bench(settings: Settings, url: str | None, n: int, concurrency: int) -> dict[str, Any]:
+def _level(client: httpx.Client, url: str, questions: list[str], n: int, concurrency: int) -> dict[str, Any]:
+    def one(i: int) -> tuple[int, float]:
+        t0 = time.perf_counter()
+        r = client.post(f"{url}/api/ask", json={"question": questions[i % len(questions)]},
+                        headers={"X-Forwarded-For": f"10.0.{i // 250 % 250}.{i % 250}"})
+        return r.status_code, (time.perf_counter() - t0) * 1000
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(one, range(n)))
+    wall = time.perf_counter() - t0
+    lat = sorted(ms for _, ms in results)
+    codes = [c for c, _ in results]
+    return {"concurrency": concurrency, "requests": n, "wall_s": round(wall, 2),
+            "throughput_qps": round(n / wall, 2), "p50_ms": round(statistics.median(lat), 1),
+            "p95_ms": round(lat[max(0, int(0.95 * len(lat)) - 1)], 1),
+            "non_2xx": sum(1 for c in codes if not 200 <= c < 300), "rate_limited_429": codes.count(429)}
+
+
+def bench(settings: Settings, url: str | None, n: int, levels: list[int]) -> dict[str, Any]:
+    """Throughput and latency at each concurrency level, on warm caches (every question asked once first)."""
     server = None
+    workers: Any = "in-process"
     if not url:
         from app.server import create_app
 
         port = _free_port()
-        server = serve_in_thread(create_app(settings, with_ui=False), port)
+        app = create_app(settings, with_ui=False)
+        pool = app.state.service.pool
+        if pool is not None:
+            pool.wait_ready(300)
+            workers = pool.workers
+        server = serve_in_thread(app, port)
         url = f"http://127.0.0.1:{port}"
     questions = [json.loads(ln)["question"] for ln in _DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()
                  if ln.strip()]
-    with httpx.Client(timeout=120) as client:
-        client.post(f"{url}/api/ask", json={"question": questions[0]})  # warm-up
-
-        def one(i: int) -> tuple[int, float]:
-            t0 = time.perf_counter()
-            r = client.post(f"{url}/api/ask", json={"question": questions[i % len(questions)]},
-                            headers={"X-Forwarded-For": f"10.0.0.{i % 250}"})
-            return r.status_code, (time.perf_counter() - t0) * 1000
-
-        t0 = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            results = list(pool.map(one, range(n)))
-        wall = time.perf_counter() - t0
+    with httpx.Client(timeout=300, limits=httpx.Limits(max_connections=max(levels) + 10)) as client:
+        # Steady state: every worker has seen every question (caches of terms and embeddings are warm).
+        _level(client, url, questions, len(questions) * 2, 4)
+        curve = [_level(client, url, questions, max(n, 2 * c), c) for c in levels]
     if server is not None:
         server.should_exit = True
-    lat = sorted(ms for _, ms in results)
-    codes = [c for c, _ in results]
-    return {"url": url, "requests": n, "concurrency": concurrency, "wall_s": round(wall, 2),
-            "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(lat[max(0, int(0.95 * len(lat)) - 1)], 1),
-            "non_2xx": sum(1 for c in codes if not 200 <= c < 300), "rate_limited_429": codes.count(429)}
+    base = curve[0]["throughput_qps"] if curve and curve[0]["concurrency"] == 1 else None
+    for row in curve:
+        row["vs_sequential"] = round(row["throughput_qps"] / base, 2) if base else None
+    return {"url": url, "answer_workers": workers, "cores": os.cpu_count(), "curve": curve}

@@ -6,15 +6,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from app.api_errors import install as install_error_handlers
 from app.middleware import BodyLimit, SecurityHeaders, content_security_policy, json_refusal, localize_page
+from app.pool import AnswerPool, worker_count
 from app.service import Service
 from rag.answer import Assistant
-from rag.errors import RagError
+from rag.errors import IndexMissingError, RagError
+from rag.providers import provider_name
 from rag.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -22,13 +26,16 @@ log = logging.getLogger(__name__)
 
 def index_is_current(settings: Settings) -> bool:
     from rag.embed import make_embedder
-    from rag.store import IndexLocation
+    from rag.ingest import index_is_current as built_by_this_version
+    from rag.ingest import load_current
 
-    location = IndexLocation(settings, make_embedder(settings).identity)
-    if not location.keyword_path.exists():
+    embedder = make_embedder(settings)
+    try:
+        index = load_current(settings, embedder.identity, embedder.dim)
+    except IndexMissingError:
         log.warning("no index yet: indexing %s on first start (a few minutes on 2 cores)", settings.paths.seeds_dir)
         return False
-    if location.load_keyword().outdated:
+    if not built_by_this_version(settings, index):
         log.warning("the index was built by an older version: re-indexing %s", settings.paths.seeds_dir)
         return False
     return True
@@ -67,6 +74,9 @@ def start_indexing(settings: Settings, svc: Service) -> None:
             build_index(settings, svc)
         except Exception:
             log.exception("indexing on start failed")
+            return
+        if svc.pool is not None:
+            svc.pool.warm()
 
     threading.Thread(target=run, name="index-on-start", daemon=True).start()
 
@@ -78,9 +88,21 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     settings = settings or load_settings()
     svc = Service(settings, assistant)
+    workers = worker_count(settings)
+    if assistant is None and workers > 1 and provider_name(settings) == "extractive":
+        svc.pool = AnswerPool(settings, workers)
     if settings.server.index_on_start and not index_is_current(settings):
         start_indexing(settings, svc)
-    api = FastAPI(title="hoidap-yte", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    elif svc.pool is not None:
+        svc.pool.warm()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if svc.pool is not None:
+            svc.pool.close()
+
+    api = FastAPI(title="hoidap-yte", docs_url="/api/docs", openapi_url="/api/openapi.json", lifespan=lifespan)
     api.state.service = svc
     install_error_handlers(api, svc.prompts)
     api.include_router(admin_router)

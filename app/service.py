@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -10,6 +11,7 @@ from typing import Any, Literal
 from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.pool import AnswerPool
 from app.ratelimit import RateLimiter
 from app.stores import Stores
 from rag.answer import Assistant, Reply
@@ -55,11 +57,13 @@ class Service:
         self.settings = settings
         self.prompts = Prompts(settings.paths.prompts_dir)
         self._assistant = assistant
+        self._assistant_lock = threading.Lock()
         self.stores = Stores(settings)
         self.feedback = self.stores.feedback
         self.usage = self.stores.usage
         self.limiter = RateLimiter()
         self.progress: dict[str, Any] = {"state": "ready"}
+        self.pool: AnswerPool | None = None
 
     @property
     def ready(self) -> bool:
@@ -67,9 +71,11 @@ class Service:
 
     @property
     def assistant(self) -> Assistant:
-        if self._assistant is None:
-            self._assistant = Assistant(self.settings)
-        return self._assistant
+        # Locked: concurrent first requests would each build an assistant and open Chroma at once.
+        with self._assistant_lock:
+            if self._assistant is None:
+                self._assistant = Assistant(self.settings)
+            return self._assistant
 
     def documents(self) -> list[dict[str, Any]]:
         if not self.ready:
@@ -132,12 +138,20 @@ class Service:
             yield {"event": "final", "reply": Reply(question, msg, "invalid_input", self.assistant.provider_name).as_json()}
             return
         try:
+            if self.pool is not None:
+                deltas, reply, nearest = self.pool.submit(question, self.history(body)).result()
+                for text in deltas:
+                    yield {"event": "delta", "text": text}
+                self.record(reply["question"], reply["reason"], site_id, nearest)
+                yield {"event": "final", "reply": reply}
+                return
             for event in self.assistant.stream(question, self.history(body)):
                 if event.kind == "delta":
                     yield {"event": "delta", "text": event.text}
                 elif event.reply is not None:
-                    self.record(event.reply, site_id)
-                    yield {"event": "final", "reply": event.reply.as_json()}
+                    r = event.reply
+                    self.record(r.question, r.reason, site_id, r.contexts[0].title if r.contexts else "")
+                    yield {"event": "final", "reply": r.as_json()}
         except IndexMissingError:
             yield {"event": "error", "message": self.prompts.raw("index_missing")}
         except Exception:
@@ -149,10 +163,9 @@ class Service:
         return {"question": question, "answer": text, "refused": True, "reason": "indexing", "citations": [],
                 "contexts": [], "provider": "", "timings_ms": {}}
 
-    def record(self, reply: Reply, site_id: str) -> None:
+    def record(self, question: str, reason: str, site_id: str, nearest: str) -> None:
         try:
-            nearest = reply.contexts[0].title if reply.contexts else ""
-            self.usage.add(reply.question, reply.reason, site_id, nearest)
+            self.usage.add(question, reason, site_id, nearest)
         except Exception:
             log.exception("could not record usage")
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from rag.embed import make_embedder
 from rag.errors import RagError
+from rag.ingest import load_current
 from rag.providers import make_llm, provider_name
 from rag.settings import Settings
 from rag.store import IndexLocation, open_collection
@@ -20,8 +21,8 @@ def doctor(settings: Settings) -> dict[str, Any]:
     location = IndexLocation(settings, embedder.identity)
     out["index"] = location.describe()
     try:
-        keyword = location.load_keyword()
         collection = open_collection(settings, embedder.identity, embedder.dim, create=False)
+        keyword = load_current(settings, embedder.identity, embedder.dim)
         out["documents"] = len(keyword.docs)
         out["chunks"] = len(keyword)
         out["vectors"] = collection.count()

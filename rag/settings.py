@@ -55,6 +55,8 @@ class IndexSettings(BaseModel):
     chroma_ssl: bool = Field(False, description="Use HTTPS for the Chroma server.")
     collection_prefix: str = Field("hoidap", description="Prefix of the Chroma collection name (the embedder id is appended).")
     commit_every: int = Field(200, ge=1, description="Chunks per ingest commit; smaller = finer recovery after a crash.")
+    refresh_seconds: float = Field(2.0, ge=0.0, le=3600.0,
+        description="How often a worker asks Chroma whether another machine changed the index.")
 
 
 class RetrieveSettings(BaseModel):

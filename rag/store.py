@@ -1,4 +1,5 @@
-"""Where the index lives: the Chroma collection and the keyword file beside it."""
+"""Where the index lives: the Chroma collection, its manifest (rag.manifest), and the local cache of the
+keyword index built from them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import Any
 
 from rag.errors import IndexMismatchError, IndexMissingError, ProviderError
 from rag.keyword import KeywordIndex
+from rag.manifest import load_index, manifest_name, read_generation
 from rag.settings import Settings
+
+_GENERATION_RE = re.compile(rb'"generation":\s*(\d+)')
 
 
 def collection_name(prefix: str, embedder_id: str) -> str:
@@ -69,6 +73,36 @@ class IndexLocation:
                 "run `python -m rag ingest --rebuild`.")
         return index
 
+    def cached_generation(self) -> int | None:
+        """Generation of the local keyword file, read from its first bytes (no full parse)."""
+        try:
+            with self.keyword_path.open("rb") as fh:
+                head = fh.read(400)
+        except OSError:
+            return None
+        m = _GENERATION_RE.search(head)
+        return int(m.group(1)) if m else None
+
+    def load_committed(self, collection: Any, manifest: Any) -> KeywordIndex:
+        """The index Chroma's manifest says is committed: the local file when it holds that generation,
+        else rebuilt from Chroma (and the file refreshed). An index from before manifests: the file."""
+        stamp = read_generation(manifest) if manifest is not None else None
+        if stamp is None:
+            return self.load_keyword()
+        if self.cached_generation() == int(stamp["generation"]):
+            index = self.load_keyword()
+            if index.generation == int(stamp["generation"]):
+                return index
+        loaded = load_index(collection, manifest, self.embedder_id)
+        if loaded is None:
+            return self.load_keyword()
+        index = loaded
+        try:
+            index.save(self.keyword_path)
+        except OSError:
+            pass  # a read-only data directory: the index still works from memory
+        return index
+
 
 def chroma_client(settings: Settings) -> Any:
     try:
@@ -111,6 +145,29 @@ def open_collection(settings: Settings, embedder_id: str, dim: int, create: bool
     if found and found != embedder_id:
         raise IndexMismatchError(f"Collection {name} holds {found} vectors; run `python -m rag ingest --rebuild`.")
     return col
+
+
+def open_manifest(settings: Settings, embedder_id: str, create: bool) -> Any | None:
+    """The manifest collection beside the vectors (None when it does not exist and create is False)."""
+    client = chroma_client(settings)
+    name = manifest_name(collection_name(settings.index.collection_prefix, embedder_id))
+    try:
+        if create:
+            return client.get_or_create_collection(name, metadata={"embedder": embedder_id, "role": "manifest"},
+                                                   embedding_function=None)
+        return client.get_collection(name, embedding_function=None)
+    except Exception as exc:
+        if create:
+            raise ProviderError(f"Chroma refused collection {name}: {exc}") from exc
+        return None
+
+
+def reset_embedded_clients() -> None:
+    """Forget this process's embedded Chroma clients: another process changed the vectors, and an open
+    local client keeps serving its in-memory copy of the vector index until it is opened again."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 
 
 def vector_store(collection: Any) -> Any:

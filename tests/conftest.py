@@ -70,8 +70,8 @@ def make_settings(data_dir: Path, cache_dir: Path, **overrides: object) -> Setti
 def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment for a `python -m …` subprocess that uses these settings, not the developer's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOIDAP_", "OPENAI_"))}
-    env.update(HOIDAP_PATHS__DATA_DIR=str(settings.paths.data_dir),
-               HOIDAP_PATHS__CACHE_DIR=str(settings.paths.cache_dir), HOIDAP_LLM__PROVIDER="extractive", **extra)
+    env.update({"HOIDAP_PATHS__DATA_DIR": str(settings.paths.data_dir),
+                "HOIDAP_PATHS__CACHE_DIR": str(settings.paths.cache_dir), "HOIDAP_LLM__PROVIDER": "extractive", **extra})
     return env
 
 

@@ -180,3 +180,19 @@ def test_abbreviations_in_documents_match_full_forms_in_queries(tmp_path: Path, 
     ingest_paths(settings, [docs], progress=False)
     hit = Retriever(settings).search("bảo hiểm y tế khi khám chữa bệnh dùng ứng dụng gì", 1)[0]
     assert hit.source.endswith("a.txt")
+
+
+def test_first_questions_at_once_share_one_chroma_client(seeded_settings: Settings) -> None:
+    """In a fresh process (no Chroma client yet), eight first questions at once all get answers."""
+    script = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from rag.retrieve import Retriever\n"
+        "from rag.settings import load_settings\n"
+        "r = Retriever(load_settings())\n"
+        "with ThreadPoolExecutor(max_workers=8) as pool:\n"
+        "    found = list(pool.map(lambda q: r.search(q, 3)[0].source, ['Nghị quyết 57 ban hành ngày nào?'] * 8))\n"
+        "print(len(set(found)), len(found))\n")
+    done = subprocess.run([sys.executable, "-c", script], env=cli_env(seeded_settings), capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "8"]

@@ -1,0 +1,85 @@
+"""Answer worker processes, so extractive answers use every core.
+
+One request's work is mostly Python holding the GIL (segmentation, scoring, sentence choice) plus the
+embedder's C engine, which already spreads one query over all cores with OpenMP. Threads in one
+process therefore add almost nothing (1.1x at 50 concurrent). Each worker here is a process with a
+one-thread embedder; the server process keeps HTTP, the admin console and the stores.
+Generative answers stay in the server process: they wait on the LLM, and stream as it writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+_assistant: Any = None
+
+
+def _start(settings: Settings) -> None:
+    global _assistant
+    from rag.answer import Assistant
+    from rag.settings import apply_process_env
+
+    apply_process_env()
+    _assistant = Assistant(settings)
+
+
+def _answer(question: str, history: list[dict[str, str]]) -> tuple[list[str], dict[str, Any], str]:
+    """Deltas, the reply as JSON, and the nearest document's title (for the usage statistics)."""
+    deltas: list[str] = []
+    for event in _assistant.stream(question, history):
+        if event.kind == "delta":
+            deltas.append(event.text)
+        elif event.reply is not None:
+            reply = event.reply
+            nearest = reply.contexts[0].title if reply.contexts else ""
+            return deltas, reply.as_json(), nearest
+    raise RuntimeError("the answer stream ended without a reply")
+
+
+def _warm() -> int:
+    _assistant.retriever.keyword()
+    _assistant.retriever.restorer()
+    _assistant.embedder.embed_queries(["warm"])
+    return os.getpid()
+
+
+def worker_count(settings: Settings) -> int:
+    return settings.server.workers or (os.cpu_count() or 1)
+
+
+class AnswerPool:
+    def __init__(self, settings: Settings, workers: int) -> None:
+        worker_settings = settings.model_copy(deep=True)
+        worker_settings.embed.threads = 1
+        # spawn, not fork: the server process has threads (uvicorn, Gradio) that a fork would copy mid-flight.
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_start, initargs=(worker_settings,))
+        self.workers = workers
+        self._ready = threading.Event()
+
+    def warm(self) -> None:
+        """Start every worker now (loading the model and the index), not on the first questions."""
+        def run() -> None:
+            futures = [self._pool.submit(_warm) for _ in range(self.workers * 2)]
+            pids = {f.result() for f in futures}
+            log.info("answer workers ready: %s", sorted(pids))
+            self._ready.set()
+
+        threading.Thread(target=run, name="warm-answer-workers", daemon=True).start()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._ready.wait(timeout)
+
+    def submit(self, question: str, history: list[dict[str, str]]) -> Future[tuple[list[str], dict[str, Any], str]]:
+        return self._pool.submit(_answer, question, history)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
