@@ -17,7 +17,7 @@ from app.middleware import BodyLimit, SecurityHeaders, content_security_policy, 
 from app.pool import AnswerPool, worker_count
 from app.service import Service
 from rag.answer import Assistant
-from rag.errors import IndexMissingError, RagError
+from rag.errors import RagError
 from rag.providers import provider_name
 from rag.settings import Settings, load_settings
 
@@ -27,16 +27,11 @@ log = logging.getLogger(__name__)
 def index_is_current(settings: Settings) -> bool:
     from rag.embed import make_embedder
     from rag.ingest import index_is_current as built_by_this_version
-    from rag.ingest import load_current
 
     embedder = make_embedder(settings)
-    try:
-        index = load_current(settings, embedder.identity, embedder.dim)
-    except IndexMissingError:
-        log.warning("no index yet: indexing %s on first start (a few minutes on 2 cores)", settings.paths.seeds_dir)
-        return False
-    if not built_by_this_version(settings, index):
-        log.warning("the index was built by an older version: re-indexing %s", settings.paths.seeds_dir)
+    if not built_by_this_version(settings, embedder.identity, embedder.dim):
+        log.warning("no index built by this version yet: indexing %s (a few minutes on 2 cores)",
+                    settings.paths.seeds_dir)
         return False
     return True
 
@@ -81,6 +76,36 @@ def start_indexing(settings: Settings, svc: Service) -> None:
     threading.Thread(target=run, name="index-on-start", daemon=True).start()
 
 
+def _install_middleware(api: FastAPI, settings: Settings, svc: Service) -> None:
+    """Security headers (and the chat page's own language) inside, body caps, then gzip outermost."""
+    texts = svc.prompts.ui()
+    widget_origins = [settings.server.public_url.rstrip("/")] if settings.server.public_url else []
+    ancestors = sorted({o for s in settings.server.sites.values() for o in s.origins})
+
+    def policy(path: str, page: str) -> str:
+        return content_security_policy(page, ancestors, widget_origins, widget_origins)
+
+    def rewrite(path: str, page: str) -> str:
+        if path == "/" or path.startswith("/?"):
+            return localize_page(page, "vi", texts["title"], texts["description"])
+        return page
+
+    def limit_for(method: str, path: str) -> int | None:
+        if not path.startswith("/api/") or method in {"GET", "HEAD", "OPTIONS"}:
+            return None
+        if path.startswith("/api/admin/documents"):
+            return settings.admin.upload_max_bytes + 64_000  # multipart framing around the file
+        return settings.server.max_body_bytes
+
+    def refuse(limit: int) -> object:
+        message = svc.prompts.error("body_too_large", limit=limit // 1024)
+        return json_refusal({"code": "body_too_large", "error": "body_too_large", "message": message}, 413)
+
+    api.add_middleware(SecurityHeaders, policy=policy, rewrite=rewrite)
+    api.add_middleware(BodyLimit, limit_for=limit_for, refuse=refuse)
+    api.add_middleware(GZipMiddleware, minimum_size=800)
+
+
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None,
                with_ui: bool = True) -> FastAPI:
     from app.admin import router as admin_router
@@ -114,30 +139,5 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
         css, theme = theme_css()
         api = gr.mount_gradio_app(api, build_ui(svc), path="/", css=css, theme=theme, footer_links=["api"])
-    texts = svc.prompts.ui()
-    widget_origins = [settings.server.public_url.rstrip("/")] if settings.server.public_url else []
-    ancestors = sorted({o for s in settings.server.sites.values() for o in s.origins})
-
-    def policy(path: str, page: str) -> str:
-        return content_security_policy(page, ancestors, widget_origins, widget_origins)
-
-    def rewrite(path: str, page: str) -> str:
-        if path == "/" or path.startswith("/?"):
-            return localize_page(page, "vi", texts["title"], texts["description"])
-        return page
-
-    def limit_for(method: str, path: str) -> int | None:
-        if not path.startswith("/api/") or method in {"GET", "HEAD", "OPTIONS"}:
-            return None
-        if path.startswith("/api/admin/documents"):
-            return settings.admin.upload_max_bytes + 64_000  # multipart framing around the file
-        return settings.server.max_body_bytes
-
-    def refuse(limit: int) -> object:
-        message = svc.prompts.error("body_too_large", limit=limit // 1024)
-        return json_refusal({"code": "body_too_large", "error": "body_too_large", "message": message}, 413)
-
-    api.add_middleware(SecurityHeaders, policy=policy, rewrite=rewrite)
-    api.add_middleware(BodyLimit, limit_for=limit_for, refuse=refuse)
-    api.add_middleware(GZipMiddleware, minimum_size=800)
+    _install_middleware(api, settings, svc)
     return api

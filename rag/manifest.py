@@ -57,11 +57,8 @@ def write_generation(manifest: Any, generation: int, terms_version: int) -> None
                                 "writer": writer_id()}])
 
 
-def load_index(collection: Any, manifest: Any, embedder_id: str) -> KeywordIndex | None:
-    """The keyword index of the committed generation, read from Chroma (None if there is no manifest)."""
-    stamp = read_generation(manifest)
-    if stamp is None:
-        return None
+def read_docs(manifest: Any) -> dict[str, DocEntry]:
+    """Every committed document's manifest entry (small: no chunk text)."""
     docs: dict[str, DocEntry] = {}
     offset = 0
     while True:
@@ -72,6 +69,15 @@ def load_index(collection: Any, manifest: Any, embedder_id: str) -> KeywordIndex
         if len(got.get("ids") or []) < _PAGE:
             break
         offset += _PAGE
+    return docs
+
+
+def load_index(collection: Any, manifest: Any, embedder_id: str) -> KeywordIndex | None:
+    """The keyword index of the committed generation, read from Chroma (None if there is no manifest)."""
+    stamp = read_generation(manifest)
+    if stamp is None:
+        return None
+    docs = read_docs(manifest)
     wanted = [(cid, source) for source in sorted(docs) for cid in docs[source].chunk_ids]
     chunks: list[Chunk] = []
     for start in range(0, len(wanted), _PAGE):
@@ -84,7 +90,6 @@ def load_index(collection: Any, manifest: Any, embedder_id: str) -> KeywordIndex
             meta, text = by_id[cid]
             # LlamaIndex keeps the node's own metadata (unflattened) in _node_content, its text as the document.
             metadata = dict(json.loads(str(meta["_node_content"])).get("metadata") or {})
-            terms = str(metadata.pop(TERMS_KEY, "") or "").split(" ")
-            chunks.append(Chunk(cid, source, text or "", metadata, [t for t in terms if t]))
+            chunks.append(Chunk(cid, source, text or "", metadata, str(metadata.pop(TERMS_KEY, "") or "")))
     docs = {source: docs[source] for source in sorted(docs)}
     return KeywordIndex(embedder_id, chunks, docs, int(stamp["generation"]), int(stamp.get("terms_version", 1)))

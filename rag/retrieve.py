@@ -118,15 +118,17 @@ class Restorer:
     def __init__(self, index: KeywordIndex) -> None:
         syll: dict[str, Counter[str]] = defaultdict(Counter)
         comp: dict[str, Counter[str]] = defaultdict(Counter)
-        for chunk in index.chunks:
-            for term in chunk.terms:
-                if term.startswith(FOLD_PREFIX):
-                    continue
-                if not is_word_term(term):
-                    syll[fold(term)][term] += 1
-                elif "_" in term:
-                    word = term.removeprefix(WORD_PREFIX)
-                    comp[fold(word)][word] += 1
+        index.ensure_built()
+        # Occurrences per term come from the BM25 matrix: no pass over every chunk's terms.
+        for term, j in index.vocab.items():
+            if term.startswith(FOLD_PREFIX):
+                continue
+            n = int(index.term_counts[j])
+            if not is_word_term(term):
+                syll[fold(term)][term] += n
+            elif "_" in term:
+                word = term.removeprefix(WORD_PREFIX)
+                comp[fold(word)][word] += n
         self.syllables = {k: c.most_common(1)[0][0] for k, c in syll.items()}
         self.compounds = {k: c.most_common(1)[0][0].replace("_", " ") for k, c in comp.items()}
         self.phrases = {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
@@ -196,7 +198,7 @@ class Retriever:
                 return current
             # This machine committed (the file changed) or another one did (Chroma's generation moved).
             index = self.location.load_committed(self._open_collection(), self._manifest)
-            index.ensure_built()
+            index.release_terms()
             if current is not None and self._changed_elsewhere():
                 self._reopen_vectors()
             try:

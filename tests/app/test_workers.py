@@ -14,7 +14,7 @@ import pytest
 
 from tests.app.conftest import TOKEN
 from tests.conftest import cli_env, make_settings
-from tests.fakes import free_port
+from tests.fakes import chroma_server, free_port
 
 pytestmark = pytest.mark.server
 FACT = ("Lịch tiêm chủng tại Trạm Y tế đặc khu Cô Tô\n\n"
@@ -35,32 +35,18 @@ def _wait_http(url: str, seconds: float) -> None:
 
 
 @pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    chroma = Path(sys.executable).parent / "chroma"
-    if not chroma.exists():
-        pytest.skip("the chroma CLI is not installed")
-    port = free_port()
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    yield port
-    proc.terminate()
-    proc.wait(timeout=30)
+def chroma_port(tmp_path: Path) -> Iterator[int]:
+    with chroma_server(tmp_path / "chroma-server") as port:
+        yield port
 
 
 def test_a_document_uploaded_to_one_worker_is_answered_by_the_other(tmp_path: Path, cache_dir: Path,
-                                                                     chroma_server: int) -> None:
+                                                                     chroma_port: int) -> None:
     docs = tmp_path / "seeds"
     docs.mkdir()
     (docs / "intro.txt").write_text("Tin y tế\n\nĐơn thuốc điện tử được triển khai tại các bệnh viện trong tỉnh "
                                     "từ năm 2025 theo hướng dẫn của Bộ Y tế.\n", encoding="utf-8")
-    common = {"HOIDAP_INDEX__CHROMA_HOST": "127.0.0.1", "HOIDAP_INDEX__CHROMA_PORT": str(chroma_server),
+    common = {"HOIDAP_INDEX__CHROMA_HOST": "127.0.0.1", "HOIDAP_INDEX__CHROMA_PORT": str(chroma_port),
               "HOIDAP_PATHS__SEEDS_DIR": str(docs), "HOIDAP_ADMIN__TOKEN": TOKEN, "HOIDAP_INDEX__REFRESH_SECONDS": "1",
               "HOIDAP_SERVER__IP_RATE_PER_MINUTE": "1000"}
     envs, urls, procs = [], [], []

@@ -17,7 +17,7 @@ from rag.retrieve import Retriever
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import IndexLocation, open_collection
 from tests.conftest import cli_env, make_settings
-from tests.fakes import free_port
+from tests.fakes import chroma_server
 
 
 def _cli(settings: Settings, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -141,32 +141,15 @@ def test_killed_ingest_leaves_a_working_index_and_recovers(tmp_path: Path, cache
 
 @pytest.mark.server
 def test_same_retrieval_against_a_chroma_server(tmp_path: Path, cache_dir: Path) -> None:
-    chroma = Path(sys.executable).parent / "chroma"
-    if not chroma.exists():
-        pytest.skip("the chroma CLI is not installed")
-    port = free_port()
-    server = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with chroma_server(tmp_path / "server") as port:
         settings = make_settings(tmp_path / "data", cache_dir)
         settings.index.chroma_host = "127.0.0.1"
         settings.index.chroma_port = port
-        deadline = time.time() + 60
-        while True:
-            try:
-                ingest_paths(settings, [PROJECT_ROOT / "seeds" / "003_75f02e9b32117530.txt",
-                                        PROJECT_ROOT / "seeds" / "002_8573dfc301923219.txt"], progress=False)
-                break
-            except Exception:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.5)
+        ingest_paths(settings, [PROJECT_ROOT / "seeds" / "003_75f02e9b32117530.txt",
+                                PROJECT_ROOT / "seeds" / "002_8573dfc301923219.txt"], progress=False)
         assert not (tmp_path / "data" / "chroma").exists()
         hits = Retriever(settings).search("giai doan vuon minh", 3)
         assert hits[0].source == "seeds/003_75f02e9b32117530.txt"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_abbreviations_in_documents_match_full_forms_in_queries(tmp_path: Path, cache_dir: Path) -> None:

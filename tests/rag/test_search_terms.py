@@ -17,7 +17,7 @@ _TEXTS = {
 
 
 def _index() -> KeywordIndex:
-    index = KeywordIndex("test", [Chunk(k, k, t, {}, doc_terms(t)) for k, t in _TEXTS.items()])
+    index = KeywordIndex("test", [Chunk(k, k, t, {}, " ".join(doc_terms(t))) for k, t in _TEXTS.items()])
     index.ensure_built()
     return index
 
