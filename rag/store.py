@@ -56,7 +56,7 @@ class IndexLocation:
             return []
         return sorted(p.name for p in base.iterdir() if (p / "keyword.json").exists() and p.name != self.name)
 
-    def load_keyword(self) -> KeywordIndex:
+    def load_keyword(self, terms: bool = True) -> KeywordIndex:
         if not self.keyword_path.exists():
             others = self.other_indexes()
             if others:
@@ -66,7 +66,7 @@ class IndexLocation:
                     "Run `python -m rag ingest` to index the documents for it.")
             raise IndexMissingError(
                 f"No index at {self.root}. Run `python -m rag ingest` first (it indexes seeds/ by default).")
-        index = KeywordIndex.load(self.keyword_path)
+        index = KeywordIndex.load(self.keyword_path, terms=terms)
         if index.embedder_id != self.embedder_id:
             raise IndexMismatchError(
                 f"Index built with {index.embedder_id}, active embedder is {self.embedder_id}: "
@@ -83,22 +83,22 @@ class IndexLocation:
         m = _GENERATION_RE.search(head)
         return int(m.group(1)) if m else None
 
-    def load_committed(self, collection: Any, manifest: Any) -> KeywordIndex:
+    def load_committed(self, collection: Any, manifest: Any, terms: bool = True) -> KeywordIndex:
         """The index Chroma's manifest says is committed: the local file when it holds that generation,
         else rebuilt from Chroma (and the file refreshed). An index from before manifests: the file."""
         stamp = read_generation(manifest) if manifest is not None else None
         if stamp is None:
-            return self.load_keyword()
+            return self.load_keyword(terms)
         if self.cached_generation() == int(stamp["generation"]):
             try:
-                index = self.load_keyword()
+                index = self.load_keyword(terms)
                 if index.generation == int(stamp["generation"]):
                     return index
             except IndexCorruptError:
                 pass  # a cache in an older format or cut short: Chroma has it all
         loaded = load_index(collection, manifest, self.embedder_id)
         if loaded is None:
-            return self.load_keyword()
+            return self.load_keyword(terms)
         index = loaded
         try:
             index.save(self.keyword_path)

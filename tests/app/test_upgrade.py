@@ -26,13 +26,14 @@ def test_index_from_an_older_tokenizer_is_reindexed_on_start(tmp_path: Path, cac
 
     # What an index written before word fields looked like: no word terms, older pipeline, no manifest.
     chroma_client(settings).delete_collection(manifest_name(location.name))
-    header, *chunks = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines()]
+    first, *rest = path.read_text(encoding="utf-8").splitlines()
+    header = json.loads(first)
     header.pop("terms_version")
-    for chunk in chunks:
-        chunk["terms"] = " ".join(t for t in chunk["terms"].split() if WORD_PREFIX not in t)
     for doc in header["docs"].values():
         doc["metadata"]["pipeline"] = "old"
-    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in [header, *chunks]), encoding="utf-8")
+    # After the header: each chunk's JSON line, then its terms line.
+    rest = [ln if i % 2 == 0 else " ".join(t for t in ln.split() if WORD_PREFIX not in t) for i, ln in enumerate(rest)]
+    path.write_text("\n".join([json.dumps(header, ensure_ascii=False), *rest]) + "\n", encoding="utf-8")
     assert location.load_keyword().outdated
 
     assert not index_is_current(settings)

