@@ -93,10 +93,10 @@ def _bulk(paragraphs: list[str], count: int, seed: int) -> list[SourceDoc]:
 
 
 _WORKER = """
-import json, resource, statistics, sys, time
+import json, statistics, sys, time
 t0 = time.perf_counter()
 from rag.settings import load_settings
-from rag.scale import StandInEmbedding
+from rag.scale import StandInEmbedding, peak_rss_mb
 from rag.retrieve import Retriever
 s = load_settings()
 r = Retriever(s, StandInEmbedding(threads=s.embed.threads))
@@ -111,8 +111,19 @@ for q in questions:
 times.sort()
 print(json.dumps({"ready_s": round(ready, 2), "p50_ms": round(statistics.median(times), 1),
                   "p95_ms": round(times[int(0.95 * len(times)) - 1], 1),
-                  "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+                  "rss_mb": peak_rss_mb()}))
 """
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM, not ru_maxrss: a child started with vfork inherits its
+    parent's ru_maxrss, so a worker spawned by a large bench process would report the bench's memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _worker(settings: Settings, data_dir: Path, questions: list[str]) -> dict[str, Any]:
