@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from rag.errors import RagError
 from rag.logs import configure as configure_logging
 from rag.settings import load_settings
 
@@ -44,19 +43,33 @@ def main(argv: list[str] | None = None) -> int:
             settings.server.ip_rate_per_minute = max(settings.server.ip_rate_per_minute, args.n * 10)
         print(json.dumps(bench(settings, args.url, args.n, levels), indent=2))
         return 0
+    import threading
+
     import uvicorn
 
-    from app.server import create_app
+    from app.boot import Booting
+    from rag.prompts import Prompts
 
-    try:
-        app = create_app(settings)
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     host = args.host or settings.server.host
     port = args.port or settings.server.port
+    # Bind first: everything heavy (Gradio, the models, the index check) is loaded behind the open port.
+    booting = Booting(Prompts(settings.paths.prompts_dir).render("indexing", done=0, total="?"))
+    server = uvicorn.Server(uvicorn.Config(booting, host=host, port=port, log_level="warning"))
+
+    def build() -> object:
+        from app.server import create_app
+
+        return create_app(settings)
+
+    def failed(exc: Exception) -> None:
+        print(f"error: {exc}", file=sys.stderr)
+        server.should_exit = True
+
+    threading.Thread(target=booting.load, args=(build, failed), name="load-app", daemon=True).start()
     print(f"hoidap-yte: http://{host}:{port}/  (widget demo: http://{host}:{port}/demo)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server.run()
+    if booting.failed:
+        return 1
     return 0
 
 

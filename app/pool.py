@@ -69,8 +69,11 @@ class AnswerPool:
         """Start every worker now (loading the model and the index), not on the first questions."""
         def run() -> None:
             futures = [self._pool.submit(_warm) for _ in range(self.workers * 2)]
-            pids = {f.result() for f in futures}
-            log.info("answer workers ready: %s", sorted(pids))
+            try:
+                pids = {f.result() for f in futures}
+                log.info("answer workers ready: %s", sorted(pids))
+            except Exception as exc:  # noqa: BLE001 - no index yet: the workers load it with the first question
+                log.warning("answer workers not warmed: %s", exc)
             self._ready.set()
 
         threading.Thread(target=run, name="warm-answer-workers", daemon=True).start()

@@ -11,7 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.routing import APIRoute
 
+from app.admin import router as admin_router
 from app.api_errors import ApiError, json_body
 from app.service import STATIC, AskBody, FeedbackBody, Service, cors_headers, own_origin
 
@@ -142,8 +144,8 @@ def demo(request: Request) -> Response:
 @router.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
 def api_not_found(request: Request, path: str) -> Response:
     """Unknown /api/ paths answer in the API's error shape (not the chat page's 404)."""
-    for route in request.app.router.routes:
-        matches = getattr(route, "path_regex", None)
-        if matches is not None and "{path:path}" not in getattr(route, "path", "") and matches.match(request.url.path):
+    for route in [*router.routes, *admin_router.routes]:
+        if (isinstance(route, APIRoute) and route.path.startswith("/api/") and "{path:path}" not in route.path
+                and route.path_regex.match(request.url.path)):
             raise ApiError(405, "method_not_allowed", method=request.method)
     raise ApiError(404, "not_found")

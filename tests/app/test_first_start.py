@@ -37,6 +37,12 @@ def test_port_answers_at_once_while_the_first_index_builds(tmp_path: Path) -> No
             except httpx.HTTPError:
                 time.sleep(0.2)
         assert health is not None, "the port stayed closed for 10 s"
+        assert health["status"] == "indexing"
+        early = httpx.post(f"{url}/api/ask", json={"question": "Nghị quyết 57 ban hành ngày nào?"}, timeout=10).json()
+        assert early["reason"] == "indexing" and early["answer"].startswith("Đang chuẩn bị tài liệu")
+        while health["progress"]["total"] == 0 and time.monotonic() - started < 120:
+            time.sleep(0.5)  # the app itself is still loading (Gradio, the models)
+            health = httpx.get(f"{url}/api/health", timeout=5).json()
         assert health["status"] == "indexing" and health["progress"]["total"] == 2
         assert 0 <= health["progress"]["done"] < 2
         reply = httpx.post(f"{url}/api/ask", json={"question": "Người lao động đóng bao nhiêu tiền BHYT?"},

@@ -63,7 +63,7 @@ def test_saved_article_page_keeps_the_article_and_the_contact_only() -> None:
     """A page shaped like a provincial health department's article: menus, related news, sidebar, footer."""
     from rag.clean import clean_text
 
-    page = Path(__file__).parent / "data" / "so-y-te-article.html"
+    page = Path(__file__).parent / "fixtures" / "so-y-te-article.html"
     text = clean_text(load(page).text)
     assert "100% bệnh viện tuyến tỉnh" in text and "Cổng tiếp nhận dữ liệu" in text
     for furniture in ("Tin liên quan", "hội nghị tổng kết", "Tin mới nhất", "tiêm chủng mở rộng", "Lượt truy cập",
