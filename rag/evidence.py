@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from rag import lexicon
 from rag.keyword import KeywordIndex
-from rag.textnorm import fold
-from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, term_syllables, words
+from rag.textnorm import diacritic_ratio, fold
+from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, syllables, term_syllables, words
 
 _QTYPES = ("contact", "define", "duration", "date", "percent", "price", "amount", "count", "list", "who", "where")
 
@@ -38,32 +38,74 @@ def syllable_set(text: str) -> frozenset[str]:
 class QuestionWords:
     words: tuple[str, ...]  # folded-prefixed or accented word terms
     weights: tuple[float, ...]
+    # Whole terms the question names (folded, " "-joined syllables) and the indices of the words they span.
+    wholes: tuple[tuple[str, frozenset[int]], ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _whole_terms() -> tuple[str, ...]:
+    return lexicon.phrases("whole_terms")
+
+
+@lru_cache(maxsize=2048)
+def folded_syllables(text: str) -> str:
+    """" a b c ": the text's syllables folded, space-padded for whole-phrase tests."""
+    return " " + " ".join(fold(s) for s in syllables(text)) + " "
 
 
 def question_words(text: str, index: KeywordIndex, plain: bool) -> QuestionWords:
     """Content words of a question (segmented), each weighted by its IDF in the index."""
     out: list[str] = []
+    spans: list[tuple[int, int]] = []  # syllable offsets of each kept word
+    pos = 0
     for syl in words(text):
+        start, pos = pos, pos + len(syl)
         term = "_".join(syl)
         if fold(term) in _stop():
             continue
         # A one-syllable word counts wherever the syllable occurs, so its rarity is the syllable's.
         term = term if len(syl) == 1 else WORD_PREFIX + term
         out.append(FOLD_PREFIX + fold(term) if plain else term)
+        spans.append((start, pos))
     n = max(len(index), 1)
     weights = []
     for term in out:
         df = index.term_df(term)
         weights.append(math.log1p((n - df + 0.5) / (df + 0.5)) if df else math.log1p(n + 0.5))
-    return QuestionWords(tuple(out), tuple(weights))
+    return QuestionWords(tuple(out), tuple(weights), _wholes_in(text, spans))
+
+
+def _wholes_in(text: str, spans: list[tuple[int, int]]) -> tuple[tuple[str, frozenset[int]], ...]:
+    sylls = folded_syllables(text).split()
+    out = []
+    for phrase in _whole_terms():
+        parts = phrase.split()
+        for i in range(len(sylls) - len(parts) + 1):
+            if sylls[i:i + len(parts)] == parts:
+                inside = frozenset(k for k, (a, b) in enumerate(spans) if a < i + len(parts) and b > i)
+                if inside:
+                    out.append((phrase, inside))
+                break
+    return tuple(out)
+
+
+def missing_wholes(q: QuestionWords, text: str) -> frozenset[int]:
+    """Indices of the question's words that belong to a whole term the text does not name whole."""
+    if not q.wholes:
+        return frozenset()
+    found = folded_syllables(text)
+    return frozenset(k for phrase, inside in q.wholes if f" {phrase} " not in found for k in inside)
 
 
 def coverage(q: QuestionWords, text: str) -> float:
-    """IDF-weighted share of the question's words found in the text (0..1)."""
+    """IDF-weighted share of the question's words found in the text (0..1). The words of a whole
+    term ("bảo hiểm thất nghiệp") count only where the text names that term whole."""
     if not q.words:
         return 0.0
     terms = term_set(text)
-    got = sum(w for t, w in zip(q.words, q.weights) if t in terms or _parts_in(t, terms))
+    missing = missing_wholes(q, text)
+    got = sum(w for k, (t, w) in enumerate(zip(q.words, q.weights))
+              if k not in missing and (t in terms or _parts_in(t, terms)))
     return got / sum(q.weights)
 
 
@@ -91,12 +133,25 @@ def _qtype_patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
+# Folded "gia" is also "gia" of "tham gia", "gia đình", "gia hạn": with accents typed only "giá" asks a price.
+_PRICE_WORD_RE = re.compile(r"\b(?:giá|phí)\b")
+_FOLDED_NOT_PRICE_RE = re.compile(r"\b(?:tham|quoc|ngoai|cong) gia\b|\bgia (?:dinh|tang|nhap|han|tri|su|canh|lai|hoa|quyen|ve)\b")
+
+
 def question_type(question: str) -> str | None:
     text = fold(question)
     for name in _QTYPES:
         if _qtype_patterns()[name].search(text):
+            if name == "price" and not _asks_price(question, text):
+                continue
             return name
     return None
+
+
+def _asks_price(question: str, folded: str) -> bool:
+    if diacritic_ratio(question) >= 0.15:
+        return bool(_PRICE_WORD_RE.search(question.lower())) or "bao nhiêu tiền" in question.lower()
+    return bool(_qtype_patterns()["price"].search(_FOLDED_NOT_PRICE_RE.sub(" ", folded)))
 
 
 _ANSWER_SHAPES = {
@@ -117,6 +172,25 @@ _ANSWER_SHAPES = {
     "list": re.compile(r":|;|\b(thứ nhất|một là|hai là|gồm|bao gồm)\b", re.IGNORECASE),
     "where": re.compile(r"\b(tại|ở|số \d+|phường|quận|thành phố|tỉnh|địa chỉ)\b", re.IGNORECASE),
 }
+
+
+# "Luật Thuế thu nhập cá nhân", "Bộ luật Lao động": a capitalised name after "Luật", up to a
+# punctuation mark or a word that starts the rest of the sentence.
+_LAW_NAME_RE = re.compile(
+    r"\b(?:Bộ\s+)?[Ll]uật\s+[A-ZĐÀ-Ỹ][^\W\d_]*"
+    r"(?:\s+(?!(?:của|để|và|năm|số|thì|được|đã|về|theo|với|nhằm|trong|tại|này|do|cho|khi|là|hoặc|quy|có)\b)"
+    r"[a-zđà-ỹ][^\W\d_]*){0,8}")
+
+
+def mask_law_names(text: str) -> str:
+    return _LAW_NAME_RE.sub(" ", text)
+
+
+def about_text(text: str, question: str) -> str:
+    """The text as evidence for the question: a law's name is not its subject ("Luật Thuế thu nhập
+    cá nhân" in a list of laws to amend says nothing about how that tax is computed), unless the
+    question asks about a law."""
+    return text if "luat" in fold(question) else mask_law_names(text)
 
 
 _NUM_REF_RE = re.compile(r"\b(?:nghi quyet|nq|quyet dinh|ke hoach|chi thi)\s*(?:so\s*)?(\d{1,4})\b")

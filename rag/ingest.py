@@ -43,10 +43,11 @@ from rag.tokens import TERMS_VERSION, doc_terms
 log = logging.getLogger(__name__)
 
 # Metadata that goes into the text the embedder sees ("title\nsection\n\ntext").
-_EMBED_KEYS = ("title", "section")
+# "subjects": who a provision's cross-references name (rag.crossref), read along with its text.
+_EMBED_KEYS = ("title", "section", "subjects")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 9
+PIPELINE_VERSION = 10
 # Document metadata kept in the manifest and on every chunk (shown in citations and lists).
 DOC_KEYS = ("title", "date", "publisher", "doc_numbers", "doc_number", "doc_type", "issuer", "issued", "effective",
             "effective_until", "status", "replaced_by", "replaces", "amended_by", "consolidated", "subject")
@@ -291,7 +292,7 @@ def _terms(title: str, node: BaseNode) -> list[str]:
     """Keyword terms of a chunk: its title and section too, and the full form of abbreviations it uses,
     so "bảo hiểm y tế" finds a passage that writes "BHYT" (queries are expanded the same way)."""
     text, _ = expand_abbreviations(node.get_content())
-    return doc_terms(f"{title}\n{node.metadata.get('section', '')}\n{text}")
+    return doc_terms(f"{title}\n{node.metadata.get('section', '')}\n{node.metadata.get('subjects', '')}\n{text}")
 
 
 def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str]], *,

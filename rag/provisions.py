@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rag import crossref
 from rag.keyword import KeywordIndex
 from rag.legal import Unit, basis_label, units_from_lines
 from rag.retrieve import Hit
@@ -37,22 +38,32 @@ class Provision:
 
 def article_lines(index: KeywordIndex, hit: Hit) -> list[str]:
     """Every line of the hit's article, in order, each once (chunks repeat a khoản's lead)."""
-    entry = index.docs.get(hit.source)
+    return _article_lines(index, hit.source, hit.article) or hit.text.splitlines()
+
+
+def _article_lines(index: KeywordIndex, source: str, article: str) -> list[str]:
+    entry = index.docs.get(source)
     if entry is None:
-        return hit.text.splitlines()
+        return []
     seen: set[str] = set()
     lines: list[str] = []
     for cid in entry.chunk_ids:
         if cid not in index:
             continue
         chunk = index.get(cid)
-        if chunk.metadata.get("article") != hit.article or chunk.metadata.get("legal_kind") != "provision":
+        if chunk.metadata.get("article") != article or chunk.metadata.get("legal_kind") != "provision":
             continue
         for line in chunk.text.splitlines():
             if line.strip() and line not in seen:
                 seen.add(line)
                 lines.append(line)
-    return lines or hit.text.splitlines()
+    return lines
+
+
+def referenced_subjects(index: KeywordIndex, hit: Hit, text: str, clause: str | None = None) -> str:
+    """Who the provision's "đối tượng quy định tại …" are, read from the indexed article it names."""
+    return crossref.referenced_subjects(
+        text, hit.article, clause, lambda article: units_from_lines(_article_lines(index, hit.source, article)))
 
 
 def _squash(text: str) -> str:

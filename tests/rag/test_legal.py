@@ -230,3 +230,34 @@ def test_checker_rejects_a_sentence_that_states_another_article(assistant: Assis
     assert checker.check(f"Theo khoản 5 Điều 22 Luật Bảo hiểm y tế, {claim}") is None
     assert checker.check(f"Theo khoản 3 Điều 23 Luật Bảo hiểm y tế, {claim}") is None
     assert stated_refs("theo điểm a khoản 1 Điều 22") == [("a", "1", "22")]
+
+
+def test_a_provision_that_names_its_subject_by_reference_carries_that_subject() -> None:
+    from rag.crossref import referenced_subjects
+    from rag.legal import Unit
+
+    pieces = {(p.extra.get("article"), p.extra.get("clauses"), p.extra.get("points")): p for p in _pieces(LAW)}
+    pension = pieces[("13", "2", "a,b")].extra["subjects"]
+    assert pension.startswith("Người đang hưởng lương hưu, trợ cấp mất sức lao động hằng tháng")
+    workers = pieces[("13", "1", "a")].extra["subjects"]
+    assert "Người lao động làm việc theo hợp đồng lao động" in workers and "Cán bộ, công chức, viên chức" in workers
+    assert "Người quản lý doanh nghiệp" not in workers  # điểm b is not among "các điểm a, c, d và e"
+    assert "subjects" not in pieces[("13", "6", "a,b,c")].extra  # "Thành viên hộ gia đình" is named in place
+    units = {"2": [Unit("1", None, ["1. Nhóm gồm:"]), Unit("1", "a", ["a) Người lao động;"]),
+                   Unit("1", "b", ["b) Học sinh, sinh viên."])]}
+    def units_of(n: str) -> list[Unit]:
+        return units.get(n, [])
+    assert referenced_subjects("đối tượng quy định tại điểm b khoản 1 Điều 2", "9", None, units_of) == "Học sinh, sinh viên."
+    assert referenced_subjects("đối tượng quy định tại điểm a khoản này", "2", "1", units_of) == "Người lao động"
+    # Another document's text may not be indexed: its references are left alone.
+    assert referenced_subjects("đối tượng quy định tại điểm b khoản 1 Điều 2 của Nghị định số 146/2018/NĐ-CP",
+                               "9", None, units_of) == ""
+
+
+def test_a_question_in_the_subjects_own_words_meets_the_provision_that_sets_their_due(assistant: Assistant) -> None:
+    reply = assistant.ask("Mức đóng bảo hiểm y tế của người đang hưởng lương hưu là bao nhiêu?")
+    assert reply.answer.startswith(f"Theo điểm a khoản 2 Điều 13 {LAW_NAME}:")
+    assert "6% tiền lương hưu" in reply.answer
+    reply = assistant.ask("Người lao động làm việc theo hợp đồng phải đóng bao nhiêu tiền bảo hiểm y tế mỗi tháng?")
+    assert reply.answer.startswith(f"Theo điểm a khoản 1 Điều 13 {LAW_NAME}:")
+    assert "người lao động đóng một phần ba" in reply.answer
