@@ -199,9 +199,11 @@ class VietnameseChunker(NodeParser):
         units_of = lambda n: articles[n].units if n in articles else []  # noqa: E731
         for article in doc.articles:
             for piece in legal.article_pieces(article, doc.footnotes, count, self.legal_max_tokens, self._split):
-                subjects = crossref.chunk_subjects(piece.text, article.number, units_of)
-                if subjects:
-                    piece.extra["subjects"] = subjects
+                specific, broad = crossref.chunk_subjects(piece.text, article.number, units_of)
+                if specific:
+                    piece.extra["subjects"] = specific
+                if broad:
+                    piece.extra["broad_subjects"] = broad
                 pieces.append(piece)
         for number, lines in legal.note_lines(doc).items():
             found = articles.get(number)

@@ -43,7 +43,8 @@ from rag.tokens import TERMS_VERSION, doc_terms
 log = logging.getLogger(__name__)
 
 # Metadata that goes into the text the embedder sees ("title\nsection\n\ntext").
-# "subjects": who a provision's cross-references name (rag.crossref), read along with its text.
+# "subjects": who a provision's cross-references name (rag.crossref), read along with its text;
+# "broad_subjects" (a reference to most of a list) only finds it by keyword.
 _EMBED_KEYS = ("title", "section", "subjects")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
@@ -292,7 +293,8 @@ def _terms(title: str, node: BaseNode) -> list[str]:
     """Keyword terms of a chunk: its title and section too, and the full form of abbreviations it uses,
     so "bảo hiểm y tế" finds a passage that writes "BHYT" (queries are expanded the same way)."""
     text, _ = expand_abbreviations(node.get_content())
-    return doc_terms(f"{title}\n{node.metadata.get('section', '')}\n{node.metadata.get('subjects', '')}\n{text}")
+    refs = f"{node.metadata.get('subjects', '')}\n{node.metadata.get('broad_subjects', '')}"
+    return doc_terms(f"{title}\n{node.metadata.get('section', '')}\n{refs}\n{text}")
 
 
 def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str]], *,

@@ -238,11 +238,18 @@ def test_a_provision_that_names_its_subject_by_reference_carries_that_subject() 
 
     pieces = {(p.extra.get("article"), p.extra.get("clauses"), p.extra.get("points")): p for p in _pieces(LAW)}
     pension = pieces[("13", "2", "a,b")].extra["subjects"]
-    assert pension.startswith("Người đang hưởng lương hưu, trợ cấp mất sức lao động hằng tháng")
+    assert pension.startswith("Người đang hưởng lương hưu, trợ cấp mất sức lao động")
     workers = pieces[("13", "1", "a")].extra["subjects"]
     assert "Người lao động làm việc theo hợp đồng lao động" in workers and "Cán bộ, công chức, viên chức" in workers
     assert "Người quản lý doanh nghiệp" not in workers  # điểm b is not among "các điểm a, c, d và e"
     assert "subjects" not in pieces[("13", "6", "a,b,c")].extra  # "Thành viên hộ gia đình" is named in place
+    # One reference across three khoản: "điểm a khoản 2, điểm k khoản 3, điểm a và điểm g khoản 4 Điều 12".
+    rate95 = next(p for p in _pieces(LAW) if p.extra.get("article") == "22" and "95%" in p.text).extra["subjects"]
+    assert "Người đang hưởng lương hưu" in rate95 and "Người thuộc hộ gia đình cận nghèo" in rate95
+    assert "Thân nhân của người có công với cách mạng" in rate95 and "Học sinh" not in rate95
+    # Eleven of twenty điểm: found by keyword, kept out of the chunk's meaning.
+    rate100 = pieces[("22", "1", "a")].extra
+    assert "subjects" not in rate100 and "Trẻ em dưới 6 tuổi" in rate100["broad_subjects"]
     units = {"2": [Unit("1", None, ["1. Nhóm gồm:"]), Unit("1", "a", ["a) Người lao động;"]),
                    Unit("1", "b", ["b) Học sinh, sinh viên."])]}
     def units_of(n: str) -> list[Unit]:
