@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from rag import lexicon
 from rag.keyword import KeywordIndex
-from rag.textnorm import diacritic_ratio, fold
+from rag.textnorm import canonical, diacritic_ratio, fold
 from rag.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, syllables, term_syllables, words
 
 _QTYPES = ("contact", "define", "duration", "date", "percent", "price", "amount", "count", "list", "who", "where")
@@ -22,6 +22,11 @@ _QTYPES = ("contact", "define", "duration", "date", "percent", "price", "amount"
 @lru_cache(maxsize=1)
 def _stop() -> frozenset[str]:
     return frozenset(p.replace(" ", "_") for p in lexicon.phrases("query_stopwords"))
+
+
+@lru_cache(maxsize=1)
+def _interrogatives() -> frozenset[str]:
+    return frozenset(canonical(p).lower().replace(" ", "_") for p in lexicon.raw_lines("interrogatives"))
 
 
 @lru_cache(maxsize=2048)
@@ -61,7 +66,7 @@ def question_words(text: str, index: KeywordIndex, plain: bool) -> QuestionWords
     for syl in words(text):
         start, pos = pos, pos + len(syl)
         term = "_".join(syl)
-        if fold(term) in _stop():
+        if fold(term) in _stop() or term in _interrogatives():
             continue
         # A one-syllable word counts wherever the syllable occurs, so its rarity is the syllable's.
         term = term if len(syl) == 1 else WORD_PREFIX + term

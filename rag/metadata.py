@@ -85,9 +85,30 @@ def _title(lines: list[str], legal_number: str | None) -> str:
             return f"{kind}{number}: {nxt}" if nxt else f"{kind}{number}"
         if len(line) <= 200 and not line.endswith("."):
             return line
-        first = re.split(r"(?<=[.!?])\s", line)[0]
-        return first if len(first) <= 160 else first[:150].rsplit(" ", 1)[0] + "…"
+        return _untitled(re.split(r"(?<=[.!?])\s", line)[0])
     return ""
+
+
+_TITLE_CHARS = 160
+_TITLE_WORDS = 16  # syllables: about eight Vietnamese words
+
+
+def _untitled(first: str) -> str:
+    """A text without a heading is titled by the document its first sentence is about
+    ("Tin bài: Nghị quyết số 57-NQ/TW về đột phá …"), else by that sentence's opening words, never
+    the whole sentence."""
+    label = lexicon.raw_lines("untitled")[0]
+    kinds = "|".join(re.escape(k) for k in sorted(lexicon.raw_lines("doc_types"), key=len, reverse=True))
+    named = re.search(rf"\b((?:{kinds})\s+(?:số\s+)?\d[\w/.\-]*(?:\s+(?:của\s+[^,.;]{{2,60}}?\s+)?về\s+[^.;:!?]+)?)",
+                      first, re.IGNORECASE)
+    if named:
+        topic = named.group(1)
+    else:
+        words = first.rstrip(".!?").split()
+        topic = " ".join(words[:_TITLE_WORDS]) + (" …" if len(words) > _TITLE_WORDS else "")
+    if len(topic) > _TITLE_CHARS:
+        topic = topic[:_TITLE_CHARS - 10].rsplit(" ", 1)[0] + " …"
+    return f"{label}: {topic}"
 
 
 def _date(lines: list[str], text: str, legal: bool) -> str | None:

@@ -63,6 +63,19 @@ def test_metadata_dates_publishers_numbers() -> None:
     assert extract("Tiêu đề\nSaturday 2025-07-05 14:25\nNội dung.", "x").date == "2025-07-05"
 
 
+def test_a_text_without_a_heading_is_titled_by_what_it_is_about_never_its_first_sentence() -> None:
+    raw = read("000_2586ccad5913b7ee.txt")
+    first = raw.split(". ")[0]
+    title = extract(clean_text(raw), raw).title
+    assert title == ("Tin bài: Nghị quyết số 57-NQ/TW về đột phá phát triển khoa học, công nghệ, "
+                     "đổi mới sáng tạo và chuyển đổi số quốc gia")
+    assert first not in title
+    plain = "Sáng nay bệnh viện huyện tổ chức khám miễn phí cho hàng trăm người cao tuổi trong vùng. Nhiều người đến."
+    assert extract(plain, plain).title == "Tin bài: Sáng nay bệnh viện huyện tổ chức khám miễn phí cho hàng trăm người cao tuổi …"
+    # A heading is kept as it is.
+    assert extract("Hà Nội đẩy mạnh chuyển đổi số y tế\nNội dung bài.", "x").title == "Hà Nội đẩy mạnh chuyển đổi số y tế"
+
+
 def test_sentences_keep_abbreviations() -> None:
     assert split_sentences("TS. Lê Văn Cường phát biểu. Hội nghị kết thúc.") == [
         "TS. Lê Văn Cường phát biểu.", "Hội nghị kết thúc."]
