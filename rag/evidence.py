@@ -182,13 +182,13 @@ _ANSWER_SHAPES = {
 # "Luật Thuế thu nhập cá nhân", "Bộ luật Lao động": a capitalised name after "Luật", up to a
 # punctuation mark or a word that starts the rest of the sentence.
 _LAW_NAME_RE = re.compile(
-    r"\b(?:Bộ\s+)?[Ll]uật\s+[A-ZĐÀ-Ỹ][^\W\d_]*"
+    r"\b(?:Bộ\s+)?[Ll]uật\s+(?P<first>[^\W\d_]+)"
     r"(?:\s+(?!(?:của|để|và|năm|số|thì|được|đã|về|theo|với|nhằm|trong|tại|này|do|cho|khi|là|hoặc|quy|có)\b)"
-    r"[a-zđà-ỹ][^\W\d_]*){0,8}")
+    r"[^\W\d_A-ZĐ]+){0,8}")
 
 
 def mask_law_names(text: str) -> str:
-    return _LAW_NAME_RE.sub(" ", text)
+    return _LAW_NAME_RE.sub(lambda m: " " if m.group("first")[0].isupper() else m.group(0), text)
 
 
 def about_text(text: str, question: str) -> str:
