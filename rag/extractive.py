@@ -23,6 +23,7 @@ from rag.evidence import (
     year_agreement,
 )
 from rag.keyword import KeywordIndex
+from rag.legal import Unit
 from rag.provisions import referenced_subjects
 from rag.retrieve import Hit
 
@@ -72,7 +73,8 @@ def article_heading(hit: Hit) -> str:
     return part.split(". ", 1)[1] if ". " in part else ""
 
 
-def _legal_candidates(i: int, hit: Hit, seen: set[str], index: KeywordIndex | None) -> list[Candidate]:
+def _legal_candidates(i: int, hit: Hit, seen: set[str], index: KeywordIndex | None,
+                      articles: dict[tuple[str, str], list[Unit]]) -> list[Candidate]:
     heading = article_heading(hit)
     out = [Candidate(heading, i, whole_article=True)] if heading and heading not in seen else []
     seen.add(heading)
@@ -90,7 +92,8 @@ def _legal_candidates(i: int, hit: Hit, seen: set[str], index: KeywordIndex | No
             if key in seen or not quotable(key):
                 continue
             seen.add(key)
-            subjects = referenced_subjects(index, hit, f"{lead if is_point else ''} {key}", clause) if index else ""
+            subjects = (referenced_subjects(index, hit, f"{lead if is_point else ''} {key}", clause, articles)
+                        if index else "")
             out.append(Candidate(key, i, context, subjects=subjects))
     return out
 
@@ -99,12 +102,13 @@ def candidate_sentences(hits: list[Hit], about_changes: bool = False,
                         index: KeywordIndex | None = None) -> list[Candidate]:
     out: list[Candidate] = []
     seen: set[str] = set()
+    articles: dict[tuple[str, str], list[Unit]] = {}  # re-read once per answer
     for i, hit in enumerate(hits):
         kind = hit.metadata.get("legal_kind")
         if kind == "note" and not about_changes:
             continue  # amendment history answers only questions about amendments
         if hit.legal:
-            out += _legal_candidates(i, hit, seen, index)
+            out += _legal_candidates(i, hit, seen, index, articles)
             continue
         for line in hit.text.splitlines():
             for sentence in split_sentences(line):

@@ -60,10 +60,20 @@ def _article_lines(index: KeywordIndex, source: str, article: str) -> list[str]:
     return lines
 
 
-def referenced_subjects(index: KeywordIndex, hit: Hit, text: str, clause: str | None = None) -> str:
-    """Who the provision's "đối tượng quy định tại …" are, read from the indexed article it names."""
-    return crossref.referenced_subjects(
-        text, hit.article, clause, lambda article: units_from_lines(_article_lines(index, hit.source, article)))
+def referenced_subjects(index: KeywordIndex, hit: Hit, text: str, clause: str | None = None,
+                        cache: dict[tuple[str, str], list[Unit]] | None = None) -> str:
+    """Who the provision's "đối tượng quy định tại …" are, read from the indexed article it names.
+
+    ``cache``: articles already re-read, shared by the sentences of one answer (many refer to the same one)."""
+    memo = {} if cache is None else cache
+
+    def units_of(article: str) -> list[Unit]:
+        key = (hit.source, article)
+        if key not in memo:
+            memo[key] = units_from_lines(_article_lines(index, hit.source, article))
+        return memo[key]
+
+    return crossref.referenced_subjects(text, hit.article, clause, units_of)
 
 
 def _squash(text: str) -> str:
