@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from app.boot import Booting
-    from rag.prompts import Prompts
+    from rag.answer.prompts import Prompts
 
     host = args.host or settings.server.host
     port = args.port or settings.server.port

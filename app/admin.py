@@ -22,8 +22,9 @@ from starlette.datastructures import UploadFile
 from app.api_errors import ApiError
 from app.jobs import Job, JobRunner
 from app.service import STATIC, Service
-from rag.ingest import ingest_paths, remove_sources, source_name
-from rag.loaders import SUPPORTED, SkipFile, load
+from rag.documents.loaders import SUPPORTED, SkipFile, load
+from rag.index.ingest import ingest_paths, remove_sources
+from rag.index.sources import source_name
 from rag.settings import PROJECT_ROOT
 
 router = APIRouter()

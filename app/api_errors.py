@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.prompts import Prompts
+from rag.answer.prompts import Prompts
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

@@ -24,7 +24,7 @@ _assistant: Any = None
 
 def _start(settings: Settings) -> None:
     global _assistant
-    from rag.answer import Assistant
+    from rag.answer.assistant import Assistant
     from rag.settings import apply_process_env
 
     apply_process_env()

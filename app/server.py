@@ -16,17 +16,17 @@ from app.api_errors import install as install_error_handlers
 from app.middleware import BodyLimit, SecurityHeaders, content_security_policy, json_refusal, localize_page
 from app.pool import AnswerPool, worker_count
 from app.service import Service
-from rag.answer import Assistant
+from rag.answer.assistant import Assistant
+from rag.answer.providers import provider_name
 from rag.errors import RagError
-from rag.providers import provider_name
 from rag.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 
 def index_is_current(settings: Settings) -> bool:
-    from rag.embed import make_embedder
-    from rag.ingest import index_is_current as built_by_this_version
+    from rag.index.embedder import make_embedder
+    from rag.index.ingest import index_is_current as built_by_this_version
 
     embedder = make_embedder(settings)
     if not built_by_this_version(settings, embedder.identity, embedder.dim):
@@ -38,7 +38,7 @@ def index_is_current(settings: Settings) -> bool:
 
 def build_index(settings: Settings, svc: Service | None = None) -> None:
     """Index seeds_dir (first start, or an index from an older version); another worker doing it is waited for."""
-    from rag.ingest import ingest_paths
+    from rag.index.ingest import ingest_paths
 
     def progress(done: int, total: int) -> None:
         if svc is not None:

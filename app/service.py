@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.pool import AnswerPool
 from app.ratelimit import RateLimiter
 from app.stores import Stores
-from rag.answer import Assistant, Reply
+from rag.answer.assistant import Assistant, Reply
+from rag.answer.prompts import Prompts
 from rag.errors import IndexMissingError, RagError
-from rag.prompts import Prompts
-from rag.retrieve import document_info
+from rag.search.retriever import document_info
 from rag.settings import Settings, SiteSettings
-from rag.textnorm import clean_input
+from rag.text.normalize import clean_input
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

@@ -34,7 +34,7 @@ from sqlalchemy import (
 
 from rag.errors import ConfigError
 from rag.settings import Settings
-from rag.textnorm import fold
+from rag.text.normalize import fold
 
 _META = MetaData()
 FEEDBACK = Table(

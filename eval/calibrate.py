@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from eval.dataset import Dataset
-from rag.answer import Assistant
-from rag.generate import Checker
-from rag.retrieve import Hit
+from rag.answer.assistant import Assistant
+from rag.answer.generate import Checker
+from rag.search.retriever import Hit
 from rag.settings import Settings
 
 

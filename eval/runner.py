@@ -15,9 +15,10 @@ from typing import Any
 
 from eval.dataset import Dataset, Item
 from eval.metrics import FAITHFULNESS_NOTE, JUDGE, OFFLINE, Scorer
-from rag.answer import Assistant
-from rag.embed import make_embedder
-from rag.ingest import SourceDoc, ingest_sources
+from rag.answer.assistant import Assistant
+from rag.index.embedder import make_embedder
+from rag.index.ingest import ingest_sources
+from rag.index.sources import SourceDoc
 from rag.settings import PROJECT_ROOT, Settings
 
 THRESHOLDS = Path(__file__).parent / "thresholds.toml"

@@ -11,7 +11,7 @@ from typing import Any
 from rag.errors import InvalidInputError, RagError
 from rag.logs import configure as configure_logging
 from rag.settings import PROJECT_ROOT, Settings, load_settings
-from rag.textnorm import clean_input
+from rag.text.normalize import clean_input
 
 
 def _print_json(obj: Any) -> None:
@@ -19,7 +19,7 @@ def _print_json(obj: Any) -> None:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from rag.ingest import ingest_paths
+    from rag.index.ingest import ingest_paths
 
     paths = [Path(p) for p in args.paths] or None
     report = ingest_paths(settings, paths, prune=not args.keep_missing, rebuild=args.rebuild,
@@ -31,7 +31,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_retrieve(settings: Settings, args: argparse.Namespace) -> int:
-    from rag.retrieve import Retriever
+    from rag.search.retriever import Retriever
 
     hits = Retriever(settings).search(args.query, args.k)
     if args.json:
@@ -44,8 +44,8 @@ def cmd_retrieve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
-    from rag.answer import Assistant
-    from rag.conversation import load_history
+    from rag.answer.assistant import Assistant
+    from rag.answer.conversation import load_history
 
     history = load_history(Path(args.history)) if args.history else []
     reply = Assistant(settings).ask(args.question, history)
@@ -73,25 +73,25 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     if args.what == "retrieval":
-        from rag.bench import bench_retrieval
+        from rag.bench.pipeline import bench_retrieval
 
         if not args.dataset:
             raise InvalidInputError("--dataset FILE is required for `bench retrieval`.")
         _print_json(bench_retrieval(settings, Path(args.dataset), args.limit))
         return 0
     if args.what == "scale":
-        from rag.scale import bench_scale
+        from rag.bench.scale import bench_scale
 
         multiples = [int(x) for x in args.sizes.split(",") if x.strip()]
         shared = Path(args.shared) if args.shared else PROJECT_ROOT.parent / "shared"
         _print_json(bench_scale(settings, multiples, shared))
         return 0
     if args.what == "ingest":
-        from rag.bench import bench_ingest
+        from rag.bench.pipeline import bench_ingest
 
         _print_json(bench_ingest(settings, [Path(p) for p in args.paths] or [settings.paths.seeds_dir]))
         return 0
-    from rag.bench import bench_answers
+    from rag.bench.pipeline import bench_answers
 
     _print_json(bench_answers(settings, Path(args.dataset) if args.dataset else None, args.limit))
     return 0
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.paths.data_dir / "logs")
         if args.cmd == "retrieve":
-            from rag.retrieve import validate_query
+            from rag.search.retriever import validate_query
 
             args.query = clean_input(args.query)
             validate_query(args.query, settings.retrieve.max_query_chars)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.embed import make_embedder
+from rag.answer.providers import make_llm, provider_name
 from rag.errors import RagError
-from rag.ingest import load_current
-from rag.providers import make_llm, provider_name
+from rag.index.embedder import make_embedder
+from rag.index.ingest import load_current
+from rag.index.store import IndexLocation, open_collection
 from rag.settings import Settings
-from rag.store import IndexLocation, open_collection
 
 
 def doctor(settings: Settings) -> dict[str, Any]:

