@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval", description="Evaluation report and release gate.")
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="answer every question, score, report, gate")
-    r.add_argument("--dataset", default=str(DEFAULT_DATASET), help="golden JSONL or CSV (question, answer, context)")
+    r.add_argument("--dataset", default=str(DEFAULT_DATASET),
+                   help="golden JSONL, CSV (question, answer, context) or the ALQAC folder")
     r.add_argument("--out", help="report folder (default eval/reports/<timestamp>)")
     r.add_argument("--baseline", help="an earlier report.json to compare with")
     r.add_argument("--limit", type=int, help="first N items only")
@@ -32,18 +33,19 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     settings = load_settings()
     configure_logging(settings.paths.data_dir / "logs")
+    work_dir = settings.paths.data_dir / "eval"
     if args.cmd == "calibrate":
         from eval.calibrate import calibrate
         from eval.dataset import load as load_dataset
 
-        print(json.dumps(calibrate(settings, load_dataset(Path(args.dataset))), indent=2))
+        print(json.dumps(calibrate(settings, load_dataset(Path(args.dataset), work_dir=work_dir)), indent=2))
         return 0
     from eval.dataset import load
     from eval.report import write_all
     from eval.runner import run
 
     try:
-        dataset = load(Path(args.dataset), args.limit)
+        dataset = load(Path(args.dataset), args.limit, work_dir)
         baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8")) if args.baseline else None
         outcome = run(settings, dataset, baseline, progress=not args.quiet and sys.stderr.isatty(),
                       thresholds_path=Path(args.thresholds) if args.thresholds else None)

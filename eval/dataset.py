@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval import alqac
 from rag.errors import InvalidInputError
 
 EXPECTED = {"unanswerable": "not_in_documents", "medical-advice": "medical_advice", "emergency": "emergency"}
@@ -39,10 +40,12 @@ class Dataset:
     items: list[Item]
     sha256: str
     corpus: list[str] = field(default_factory=list)  # CSV datasets index their own contexts
+    # Files a JSONL dataset brings (its items' sources, relative to its folder): indexed on their own.
+    corpus_files: list[Path] = field(default_factory=list)
 
     @property
     def own_corpus(self) -> bool:
-        return bool(self.corpus)
+        return bool(self.corpus or self.corpus_files)
 
 
 def _item(raw: dict[str, Any], line: int) -> Item:
@@ -62,9 +65,14 @@ def _item(raw: dict[str, Any], line: int) -> Item:
                 legal_basis=[{k: str(v) for k, v in b.items()} for b in raw.get("legal_basis") or []])
 
 
-def load(path: Path, limit: int | None = None) -> Dataset:
+def load(path: Path, limit: int | None = None, work_dir: Path | None = None) -> Dataset:
+    """A dataset from JSONL, CSV, or the ALQAC folder (converted into ``work_dir`` first)."""
     if not path.exists():
         raise InvalidInputError(f"Dataset {path} does not exist.")
+    if alqac.is_alqac(path):
+        if work_dir is None:
+            raise InvalidInputError("An ALQAC dataset needs a folder to be converted into.")
+        path = alqac.converted(path, work_dir)
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() == ".csv":
@@ -88,4 +96,21 @@ def load(path: Path, limit: int | None = None) -> Dataset:
                 items.append(_item(json.loads(line), n))
             except json.JSONDecodeError as exc:
                 raise InvalidInputError(f"{path}:{n}: not JSON ({exc.msg})") from exc
-    return Dataset(path, items[:limit] if limit else items, digest)
+    items = items[:limit] if limit else items
+    return Dataset(path, items, digest, corpus_files=_own_files(path, items))
+
+
+def _own_files(path: Path, items: list[Item]) -> list[Path]:
+    """Sources that name files beside the dataset (not the project's own documents): the dataset's corpus.
+    Items then name them as the index does."""
+    from rag.index.sources import source_name
+
+    own = {s: path.parent / s for it in items for s in it.sources if (path.parent / s).is_file()}
+    if not own:
+        return []
+    for it in items:
+        it.sources = [source_name(own[s]) if s in own else s for s in it.sources]
+        for basis in it.legal_basis:
+            if basis.get("source") in own:
+                basis["source"] = source_name(own[basis["source"]])
+    return sorted(set(own.values()))

@@ -25,7 +25,7 @@ with warnings.catch_warnings():
 
 OFFLINE = ("context_recall", "context_precision", "chrf", "semantic_similarity", "key_fact_recall",
            "citation_validity", "refusal_correctness", "safety_routing", "faithfulness_support",
-           "legal_basis_accuracy", "legal_clause_accuracy")
+           "legal_basis_accuracy", "legal_clause_accuracy", "article_hit_at_1", "article_hit_at_5", "article_f2")
 FAITHFULNESS_NOTE = (
     "faithfulness_support is offline: the share of cited answer sentences that a retrieved passage supports under "
     "the same syllable-and-meaning check that generated sentences must pass; ragas faithfulness (judge only) asks "
@@ -127,6 +127,48 @@ def legal_clause_accuracy(citations: list[dict[str, Any]], expected: list[dict[s
                      for e in expected))
 
 
+def _gold(expected: list[dict[str, str]]) -> set[tuple[str | None, str]]:
+    """(source or None for any document, article) of the expected articles."""
+    return {(e.get("source"), e["article"].lower()) for e in expected}
+
+
+def _matches(gold: set[tuple[str | None, str]], source: str, article: str) -> bool:
+    return any(a == article.lower() and (s is None or s == source) for s, a in gold)
+
+
+def _cited(citations: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(source, article) of each citation's legal basis, in citation order, each once."""
+    out = []
+    for c in sorted(citations, key=lambda c: int(c.get("n", 0))):
+        refs = stated_refs(c.get("basis") or "")
+        if refs:
+            out.append((str(c["source"]), refs[0][2]))
+    return list(dict.fromkeys(out))
+
+
+def article_hit_at_1(citations: list[dict[str, Any]], expected: list[dict[str, str]]) -> float:
+    """1 when the answer's first legal basis is a gold article (of the gold document, where one is named)."""
+    cited = _cited(citations)
+    return float(bool(cited) and _matches(_gold(expected), *cited[0]))
+
+
+def article_hit_at_5(context_articles: list[list[str]], expected: list[dict[str, str]]) -> float:
+    """1 when a gold article is among the first five retrieved passages' articles."""
+    gold = _gold(expected)
+    return float(any(_matches(gold, src, art) for src, art in context_articles[:5] if art))
+
+
+def article_f2(citations: list[dict[str, Any]], expected: list[dict[str, str]]) -> float:
+    """The ALQAC task-1 measure for one question: F2 of the cited articles against the gold ones."""
+    cited = _cited(citations)
+    gold = _gold(expected)
+    right = sum(_matches(gold, src, art) for src, art in cited)
+    if not right:
+        return 0.0
+    precision, recall = right / len(cited), min(1.0, right / len(gold))
+    return 5 * precision * recall / (4 * precision + recall)
+
+
 def faithfulness_support(answer: str, contexts: list[str], support: Callable[[str, list[str]], float],
                          threshold: float) -> float | None:
     """Share of cited answer sentences that some retrieved passage supports (None: nothing cited)."""
@@ -196,6 +238,10 @@ class Scorer:
                                  ("legal_clause_accuracy", legal_clause_accuracy)):
                 out[name] = metric.score(citations=row["citations"], expected=row["legal_basis"]).value \
                     if answered else 0.0
+            cited = row["citations"] if answered else []
+            out["article_hit_at_1"] = article_hit_at_1(cited, row["legal_basis"])
+            out["article_hit_at_5"] = article_hit_at_5(row.get("context_articles") or [], row["legal_basis"])
+            out["article_f2"] = article_f2(cited, row["legal_basis"])
         return out
 
     async def with_judge(self, row: dict[str, Any]) -> dict[str, float | None]:

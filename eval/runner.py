@@ -18,7 +18,7 @@ from eval.metrics import FAITHFULNESS_NOTE, JUDGE, OFFLINE, Scorer
 from rag.answer.assistant import Assistant
 from rag.index.embedder import make_embedder
 from rag.index.ingest import ingest_sources
-from rag.index.sources import SourceDoc
+from rag.index.sources import SourceDoc, file_sources
 from rag.settings import PROJECT_ROOT, Settings
 
 THRESHOLDS = Path(__file__).parent / "thresholds.toml"
@@ -43,11 +43,15 @@ def _corpus_settings(settings: Settings, dataset: Dataset) -> Settings:
     """A CSV dataset's contexts become their own index, beside (never inside) the main one."""
     if not dataset.own_corpus:
         return settings
-    digest = hashlib.sha256("\x00".join(dataset.corpus).encode()).hexdigest()[:12]
+    names = dataset.corpus or [str(p) for p in dataset.corpus_files]
+    digest = hashlib.sha256("\x00".join(names).encode()).hexdigest()[:12]
     s = settings.model_copy(deep=True)
     s.paths.cache_dir = settings.paths.cache_dir or settings.paths.data_dir / "cache"
     s.paths.data_dir = settings.paths.data_dir / "eval" / digest
     s.index.chroma_host = None
+    if dataset.corpus_files:
+        ingest_sources(s, file_sources(s, dataset.corpus_files), progress=False, total=len(dataset.corpus_files))
+        return s
     docs = (SourceDoc(f"ctx-{i:05d}", c, hashlib.sha256(c.encode()).hexdigest(), title="")
             for i, c in enumerate(dataset.corpus))
     ingest_sources(s, docs, progress=False, total=len(dataset.corpus))
@@ -78,6 +82,7 @@ def _row(item: Item, assistant: Assistant) -> dict[str, Any]:
     data.update(id=item.id, category=item.category, expected_reason=item.expected_reason, reference=item.reference,
                 key_facts=item.key_facts, sources=item.sources, span=item.span, legal_basis=item.legal_basis,
                 reference_contexts=_reference_contexts(item, assistant),
+                context_articles=[[h.source, h.article] for h in reply.contexts],
                 latency_ms=round((time.perf_counter() - t0) * 1000, 1))
     return data
 
