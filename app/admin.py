@@ -91,6 +91,11 @@ def list_documents(request: Request, svc: Service = Depends(require_admin)) -> J
         docs.append({"id": document_id(d["source"]), "number": None, "type": None, **d,
                      "status": "indexed", "validity": validity})
     known = {d["source"] for d in docs}
+    for c in svc.copies():
+        # A copy of an indexed document: listed with the file kept in its place and why.
+        docs.append({"id": document_id(c["source"]), "source": c["source"], "title": Path(c["source"]).name,
+                     "number": c.get("number") or None, "type": None, "date": None, "chunks": 0, "indexed_at": None,
+                     "status": "copy", "validity": None, "copy_of": c["kept"], "copy_reason": c["reason"]})
     for job in _jobs(request).pending():
         if job.kind == "upload" and job.target not in known:
             docs.append({"id": document_id(job.target), "source": job.target, "title": Path(job.target).name,

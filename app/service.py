@@ -14,9 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.pool import AnswerPool
 from app.ratelimit import RateLimiter
 from app.stores import Stores
-from rag.answer.assistant import Assistant, Reply
+from rag.answer.assistant import Assistant
 from rag.answer.prompts import Prompts
+from rag.answer.reply import Reply
 from rag.errors import IndexMissingError, RagError
+from rag.index.manifest import read_copies
+from rag.index.store import open_manifest
 from rag.search.retriever import document_info
 from rag.settings import Settings, SiteSettings
 from rag.text.normalize import clean_input
@@ -90,6 +93,16 @@ class Service:
                  **document_info(d.metadata, as_of)}
                 for d in index.docs.values()]
         return sorted(docs, key=lambda d: (d["date"] or "", d["title"]), reverse=True)
+
+    def copies(self) -> list[dict[str, Any]]:
+        """Files skipped because another file holds the same document ({"source", "kept", "reason", …})."""
+        if not self.ready:
+            return []
+        try:
+            manifest = open_manifest(self.settings, self.assistant.embedder.identity, create=False)
+        except RagError:
+            return []
+        return read_copies(manifest) if manifest is not None else []
 
     # -- access control ----------------------------------------------------
     def site(self, request: Request, body_site: str | None = None) -> tuple[str, SiteSettings | None]:

@@ -102,12 +102,19 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
-def _first_basis(citations: list[dict[str, Any]]) -> tuple[str | None, str | None, str] | None:
+def _first_basis_refs(citations: list[dict[str, Any]]) -> list[tuple[str | None, str | None, str]]:
+    """The (điểm, khoản, Điều) of the first citation that states a legal basis ("khoản 1, 2 và 3 Điều 18"
+    gives three)."""
     for c in sorted(citations, key=lambda c: int(c.get("n", 0))):
         refs = stated_refs(c.get("basis") or "")
         if refs:
-            return refs[0]
-    return None
+            return refs
+    return []
+
+
+def _first_basis(citations: list[dict[str, Any]]) -> tuple[str | None, str | None, str] | None:
+    refs = _first_basis_refs(citations)
+    return refs[0] if refs else None
 
 
 @numeric_metric(name="legal_basis_accuracy", allowed_values=(0.0, 1.0))
@@ -120,11 +127,9 @@ def legal_basis_accuracy(citations: list[dict[str, Any]], expected: list[dict[st
 @numeric_metric(name="legal_clause_accuracy", allowed_values=(0.0, 1.0))
 def legal_clause_accuracy(citations: list[dict[str, Any]], expected: list[dict[str, str]]) -> float:
     """1 when the first legal basis cites an expected Điều and, where one is expected, its khoản."""
-    first = _first_basis(citations)
-    if first is None:
-        return 0.0
-    return float(any(first[2] == e["article"].lower() and (not e.get("clause") or first[1] == e["clause"])
-                     for e in expected))
+    refs = _first_basis_refs(citations)
+    return float(any(ref[2] == e["article"].lower() and (not e.get("clause") or ref[1] == e["clause"])
+                     for ref in refs for e in expected))
 
 
 def _gold(expected: list[dict[str, str]]) -> set[tuple[str | None, str]]:

@@ -26,6 +26,8 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
                           progress=not args.quiet and sys.stderr.isatty())
     for src, why in report.skipped:
         print(f"skipped: {src}: {why}", file=sys.stderr)
+    for copy in report.copies:
+        print(f"skipped copy: {copy.describe()}", file=sys.stderr)
     print(f"ingest: {report.summary()}")
     return 0
 

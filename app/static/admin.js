@@ -42,7 +42,8 @@
         cell(tr, d.number || "");
         cell(tr, d.date || d.issued || "");
         cell(tr, d.chunks);
-        if (d.status === "indexing") cell(tr, T.indexing.replace("{done}", (d.progress || {}).done || 0).replace("{total}", (d.progress || {}).total || "?"));
+        if (d.status === "copy") cell(tr, T.copy[d.copy_reason].replace("{kept}", d.copy_of), "old");
+        else if (d.status === "indexing") cell(tr, T.indexing.replace("{done}", (d.progress || {}).done || 0).replace("{total}", (d.progress || {}).total || "?"));
         else cell(tr, T.status[d.validity] || T.status.news, d.validity && d.validity !== "in_force" && d.validity !== "partly_amended" ? "old" : "ok");
         cell(tr, (d.indexed_at || "").replace("T", " "));
         var td = cell(tr, "");
@@ -59,7 +60,7 @@
             return loadDocs();
           }).catch(function (e) { say("docs-status", e.message, true); });
         });
-        td.appendChild(del);
+        if (d.status !== "copy") td.appendChild(del);  // a copy is not in the index: nothing to delete
         body.appendChild(tr);
       });
     });

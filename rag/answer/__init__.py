@@ -13,15 +13,16 @@ from typing import TYPE_CHECKING
 from rag.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from rag.answer.assistant import Assistant, Citation, Event, Reply
+    from rag.answer.assistant import Assistant
     from rag.answer.conversation import Turn
     from rag.answer.prompts import Prompts
+    from rag.answer.reply import Citation, Event, Reply
 
 __all__ = [
     "Assistant", "Citation", "Event", "Prompts", "Reply", "Turn"
 ]
 __getattr__ = lazy_exports(__name__, {
-    "Assistant": "assistant", "Citation": "assistant", "Event": "assistant", "Reply": "assistant",
+    "Assistant": "assistant", "Citation": "reply", "Event": "reply", "Reply": "reply",
     "Turn": "conversation",
     "Prompts": "prompts",
 })

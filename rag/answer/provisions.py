@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rag.documents import references
-from rag.documents.citations import basis_label
+from rag.documents.citations import basis_label, clauses_label
 from rag.documents.legal_structure import Unit, units_from_keys, units_from_lines
 from rag.index.keyword import Chunk, KeywordIndex
 from rag.search.retriever import Hit
@@ -28,9 +29,13 @@ class Provision:
     lines: list[str]
     truncated: bool = False
     sentences: list[str] = field(default_factory=list)
+    clauses: list[str] = field(default_factory=list)  # several khoản of the article, quoted under one basis
+    parts: list[tuple[str, list[str]]] = field(default_factory=list)  # (khoản, lines) when joined from several
 
     @property
     def basis(self) -> str:
+        if self.clauses:
+            return clauses_label(self.article, self.clauses)
         return basis_label(self.article, [self.clause] if self.clause else None, self.point)
 
     @property
@@ -109,12 +114,31 @@ def _capped(units: list[Unit], cap: int) -> tuple[list[str], bool]:
 
 def whole_article(hit_no: int, hit: Hit, index: KeywordIndex, cap: int) -> Provision:
     """An article whose heading is the answer ("Quyền của người tham gia bảo hiểm y tế"): all of it."""
-    lines, truncated = _capped(_hit_units(index, hit), cap)
+    lines, truncated = _capped(_in_force(_hit_units(index, hit)), cap)
     return Provision(hit_no, hit.article, None, None, lines, truncated)
 
 
+_REPEALED_RE = re.compile(r"^\s*(?:\d{1,2}\.|[a-zđ]\d?\))?\s*\((?:được\s+|đã\s+)?bãi\s+bỏ\)\s*\.?\s*$", re.IGNORECASE)
+
+
+def _in_force(units: list[Unit]) -> list[Unit]:
+    """Units without the ones a consolidated text keeps only as "4. (được bãi bỏ)"."""
+    return [u for u in units if not _REPEALED_RE.match(u.text)]
+
+
+def _whole_procedure(hit_no: int, hit: Hit, units: list[Unit], cap: int, sentence: str) -> Provision | None:
+    """Every khoản of the article, when it fits: a procedure (who applies, where, what to file, how long)
+    is the whole article, not the one khoản that shares the question's words."""
+    units = _in_force(units)
+    clauses = list(dict.fromkeys(u.clause for u in units if u.clause))
+    lines, truncated = _capped(units, cap)
+    if truncated or len(clauses) < 2:
+        return None
+    return Provision(hit_no, hit.article, None, None, lines, False, [sentence], clauses)
+
+
 def provision_for(sentence: str, hit_no: int, hit: Hit, index: KeywordIndex, cap: int,
-                  enumeration: bool = False) -> Provision | None:
+                  enumeration: bool = False, procedure: bool = False) -> Provision | None:
     """The provision a quoted sentence belongs to, widened to what answers on its own.
 
     ``enumeration``: the question asks for a list, so an item is quoted with all its siblings:
@@ -126,6 +150,10 @@ def provision_for(sentence: str, hit_no: int, hit: Hit, index: KeywordIndex, cap
     unit = next((u for u in units if needle in _squash(u.text)), None)
     if unit is None:
         return None
+    if procedure and unit.clause is not None:
+        whole = _whole_procedure(hit_no, hit, units, cap, sentence)
+        if whole is not None:
+            return whole
     if enumeration and unit.point is None and unit.clause is not None and not _introduces(unit) \
             and all(u.clause is not None for u in units):
         return whole_article(hit_no, hit, index, cap)
@@ -147,6 +175,37 @@ def provision_for(sentence: str, hit_no: int, hit: Hit, index: KeywordIndex, cap
         clause, point = unit.clause, unit.point
     lines, truncated = _capped(chosen, cap)
     return Provision(hit_no, hit.article, clause, point, lines, truncated, [sentence])
+
+
+def _clause_key(clause: str | None) -> tuple[int, str]:
+    digits = "".join(ch for ch in clause or "" if ch.isdigit())
+    return (int(digits) if digits else 0, clause or "")
+
+
+def _by_clause(item: Any) -> bool:
+    return isinstance(item, Provision) and item.point is None and (item.clause is not None or bool(item.clauses))
+
+
+def one_basis_per_article(items: list[Any]) -> list[Any]:
+    """Khoản of one article quoted as separate provisions become one, in the article's order, under one
+    basis line ("Theo khoản 1 và 2 Điều 18 …"), where the first of them stood. Other items are kept."""
+    out: list[Any] = []
+    for item in items:
+        same = next((p for p in out if _by_clause(item) and _by_clause(p)
+                     and (p.hit, p.article) == (item.hit, item.article)), None)
+        if same is None:
+            out.append(item)
+            continue
+        same.sentences += item.sentences
+        if same.clauses and not same.parts:
+            continue  # the whole article is quoted already
+        parts = dict(same.parts or [(same.clause or "", same.lines)])
+        parts.setdefault(item.clause or "", item.lines)
+        same.parts = sorted(parts.items(), key=lambda cp: _clause_key(cp[0]))
+        same.clauses = [c for c, _ in same.parts]
+        same.lines = [ln for _, lines in same.parts for ln in lines]
+        same.clause, same.truncated = None, same.truncated or item.truncated
+    return out
 
 
 def merge(provisions: list[Provision]) -> list[Provision]:

@@ -7,12 +7,25 @@ import re
 
 from rag.documents.legal_structure import span
 
-_REF_RE = re.compile(r"(?:điểm\s+([a-zđ]\d?)\s*,?\s+)?(?:khoản\s+(\d{1,2})\s*,?\s+)?Điều\s+(\d{1,3}[a-zđ]?)\b", re.IGNORECASE)
+_REF_RE = re.compile(r"(?:điểm\s+([a-zđ]\d?)\s*,?\s+)?(?:khoản\s+(\d{1,2}(?:\s*(?:,|và)\s*\d{1,2})*)\s*,?\s+)?"
+                     r"Điều\s+(\d{1,3}[a-zđ]?)\b", re.IGNORECASE)
 
 
 def stated_refs(text: str) -> list[tuple[str | None, str | None, str]]:
-    """(điểm, khoản, Điều) a sentence names: 'theo khoản 1 Điều 23' → (None, '1', '23')."""
-    return [(m.group(1), m.group(2), m.group(3).lower()) for m in _REF_RE.finditer(text)]
+    """(điểm, khoản, Điều) a sentence names: 'theo khoản 1 Điều 23' → (None, '1', '23'); 'khoản 1, 2 và 3
+    Điều 18' names three khoản of one article: one tuple each, in that order."""
+    out: list[tuple[str | None, str | None, str]] = []
+    for m in _REF_RE.finditer(text):
+        clauses = re.findall(r"\d{1,2}", m.group(2)) if m.group(2) else [None]
+        out += [(m.group(1), c, m.group(3).lower()) for c in clauses]
+    return out
+
+
+def clauses_label(article: str, clauses: list[str]) -> str:
+    """'khoản 1, 2 và 3 Điều 18': several khoản of one article quoted under one basis line."""
+    if len(clauses) == 1:
+        return f"khoản {clauses[0]} Điều {article}"
+    return f"khoản {', '.join(clauses[:-1])} và {clauses[-1]} Điều {article}"
 
 
 def basis_label(article: str, clauses: list[str] | None = None, point: str | None = None) -> str:

@@ -113,14 +113,19 @@ def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str
             ing.add(batch, report)
         bar.close()
         for prefix in prune_under or []:
+            under = lambda src, p=prefix: src == p or src.startswith(p.rstrip("/") + "/")  # noqa: E731
             for src in list(ing.keyword.docs):
-                if src not in seen and (src == prefix or src.startswith(prefix.rstrip("/") + "/")):
+                if src not in seen and under(src):
                     ing.remove(src)
                     report.removed += 1
+            for src in list(ing.copies.recorded):
+                if src not in seen and under(src):
+                    ing.forget_copy(src)
         for src in remove or []:
             if src in ing.keyword.docs:
                 ing.remove(src)
                 report.removed += 1
+            ing.forget_copy(src)
         ing.commit()
         # The built BM25 matrix beside the cache: the next worker to start loads it instead of building it.
         ing.keyword.save_matrix(matrix_path(ing.location.keyword_path))

@@ -20,6 +20,7 @@ from rag.index.keyword import Chunk, DocEntry, KeywordIndex
 GENERATION_ID = "__generation__"
 TERMS_KEY = "hoidap_terms"
 _DOC_PREFIX = "doc:"
+_COPY_PREFIX = "copy:"
 _PAGE = 2000
 # Chroma needs a vector per record; manifest records are looked up by id only.
 _NO_VECTOR = [1.0]
@@ -55,6 +56,21 @@ def write_generation(manifest: Any, generation: int, terms_version: int) -> None
     manifest.upsert(ids=[GENERATION_ID], documents=[""], embeddings=[_NO_VECTOR],
                     metadatas=[{"kind": "generation", "generation": generation, "terms_version": terms_version,
                                 "writer": writer_id()}])
+
+
+def write_copies(manifest: Any, copies: list[dict[str, Any]], removed: list[str]) -> None:
+    """Records of files skipped as copies of an indexed document ({"source", "kept", "reason", …})."""
+    if copies:
+        manifest.upsert(ids=[_COPY_PREFIX + c["source"] for c in copies],
+                        documents=[json.dumps(c, ensure_ascii=False) for c in copies],
+                        embeddings=[_NO_VECTOR] * len(copies), metadatas=[{"kind": "copy"} for _ in copies])
+    if removed:
+        manifest.delete(ids=[_COPY_PREFIX + s for s in removed])
+
+
+def read_copies(manifest: Any) -> list[dict[str, Any]]:
+    got = manifest.get(where={"kind": "copy"}, include=["documents"])
+    return sorted((json.loads(raw) for raw in got.get("documents") or []), key=lambda c: c["source"])
 
 
 def read_docs(manifest: Any) -> dict[str, DocEntry]:

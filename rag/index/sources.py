@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rag.documents.legal_metadata import Sidecar, SidecarError, load_sidecar
 from rag.documents.loaders import SIDECAR_SUFFIX, SkipFile, file_hash, load
+from rag.index.copies import Copy
 from rag.settings import PROJECT_ROOT, Settings
 
 
@@ -32,12 +33,13 @@ class IngestReport:
     unchanged: int = 0
     embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    copies: list[Copy] = field(default_factory=list)  # files not indexed: another file holds the same document
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (f"documents={self.documents} chunks={self.chunks} added={self.added} "
                 f"updated={self.updated} removed={self.removed} unchanged={self.unchanged} "
-                f"skipped={len(self.skipped)} seconds={self.seconds:.1f}")
+                f"skipped={len(self.skipped)} copies={len(self.copies)} seconds={self.seconds:.1f}")
 
 
 def source_name(path: Path) -> str:

