@@ -51,11 +51,13 @@ def chunk_basis(meta: dict[str, object]) -> str:
 
 
 OPENER_RE = re.compile(
-    r"^\s*(?:Theo|Căn cứ)\s+(?:quy định tại\s+)?(?:(?:điểm|khoản)\s+\S+\s+)*Điều\s+\d{1,3}[a-zđ]?\b[^:,\n]{0,200}[:,]\s*",
+    r"^\s*(?:(?:Có|Không)\.\s*)?(?:Theo|Căn cứ)\s+(?:quy định tại\s+)?"
+    r"(?:(?:điểm|khoản)\s+\S+(?:\s+(?:và\s+)?\d{1,2},?)*\s+)*Điều\s+\d{1,3}[a-zđ]?\b[^:,\n]{0,200}[:,]\s*",
     re.IGNORECASE)
 
 
 def strip_opener(text: str) -> str:
-    """The claim without its legal-basis opening ('Theo khoản 1 Điều 23 Luật …:'), which names
+    """The claim without its legal-basis opening ('Theo khoản 1 Điều 23 Luật …:', after a 'Có.'/'Không.'
+    that the provision settles), which names
     the source rather than saying something the source must support."""
     return OPENER_RE.sub("", text, count=1)

@@ -1,0 +1,59 @@
+"""Yes/no questions that the provision itself settles: "Khám sức khỏe định kỳ có được BHYT thanh toán
+không?" is answered "Không." when the quoted khoản stands under "Các trường hợp không được hưởng bảo hiểm
+y tế", and "Có." under a lead that grants ("được quỹ bảo hiểm y tế thanh toán", "có quyền"). Where
+neither the article's heading, the khoản's lead nor the provision says so, no verdict is given: the
+provision is quoted and the reader decides.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from rag.search.question import Question
+from rag.text import lexicon
+from rag.text.normalize import fold
+
+_ASKS_RE = re.compile(r"\bduoc\b.*\bkhong\s*[?.!]*\s*$")
+
+
+@cache
+def _cues(name: str) -> tuple[str, ...]:
+    return tuple(sorted(lexicon.phrases(name), key=len, reverse=True))
+
+
+def _found(text: str, name: str) -> list[str]:
+    return [c for c in _cues(name) if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", text)]
+
+
+def _has(text: str, name: str) -> bool:
+    return bool(_found(text, name))
+
+
+def asks_yes_no(q: Question) -> bool:
+    """'… có được … không?': asks whether something is granted, in the affirmative."""
+    if not _ASKS_RE.search(q.folded):
+        return False
+    # "… không được hưởng … không?" asks about a denial: a verdict would have to negate it.
+    return not _has(re.sub(r"\bkhong\s*[?.!]*\s*$", "", q.folded), "denials")
+
+
+def verdict(q: Question, heading: str, lines: list[str]) -> bool | None:
+    """True (Có), False (Không) or None (the text does not say), from the provision's governing words:
+    its article's heading, its khoản's lead, and its own first line."""
+    if not asks_yes_no(q) or not lines:
+        return None
+    first = lines[0].rstrip()
+    # A heading or a lead ("… như sau:") governs every item under it; the provision's own sentence
+    # settles the question only in the question's own words ("được cấp lại" asked, "được cấp lại" said).
+    governing = fold(f"{heading}\n{first}" if first.endswith(":") else heading)
+    if _has(governing, "denials"):
+        return False
+    if _has(governing, "grants"):
+        return True
+    own = fold(first)
+    if any(c in q.folded for c in _found(own, "denials")):
+        return False
+    if any(c in q.folded for c in _found(own, "grants")):
+        return True
+    return None
