@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     host = args.host or settings.server.host
     port = args.port or settings.server.port
     # Bind first: everything heavy (Gradio, the models, the index check) is loaded behind the open port.
-    booting = Booting(Prompts(settings.paths.prompts_dir).render("indexing", done=0, total="?"))
-    server = uvicorn.Server(uvicorn.Config(booting, host=host, port=port, log_level="warning"))
+    prompts = Prompts(settings.paths.prompts_dir)
+    booting = Booting(prompts.render("indexing", done=0, total="?"), prompts, settings.server.max_body_bytes)
+    server = uvicorn.Server(uvicorn.Config(booting, host=host, port=port, log_level="warning",
+                                           timeout_graceful_shutdown=int(settings.server.shutdown_seconds) or None))
 
     def build() -> object:
         from app.server import create_app

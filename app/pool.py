@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -22,8 +23,23 @@ log = logging.getLogger(__name__)
 _assistant: Any = None
 
 
-def _start(settings: Settings) -> None:
+def _exit_with(parent: int, every: float = 1.0) -> None:
+    """End this worker when its server is gone, however it ended (SIGKILL, the OOM killer, a crash): a
+    worker whose parent died is re-parented, so its parent id changes. A parent-death signal
+    (PR_SET_PDEATHSIG) would fire when the *thread* that spawned the worker ends, which in a process
+    pool is any thread that happened to submit first, so the parent id is watched instead."""
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
+
+
+def _start(settings: Settings, parent: int) -> None:
     global _assistant
+    _exit_with(parent)
     from rag.answer.assistant import Assistant
     from rag.settings import apply_process_env
 
@@ -61,7 +77,7 @@ class AnswerPool:
         worker_settings.embed.threads = 1
         # spawn, not fork: the server process has threads (uvicorn, Gradio) that a fork would copy mid-flight.
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_start, initargs=(worker_settings,))
+                                         initializer=_start, initargs=(worker_settings, os.getpid()))
         self.workers = workers
         self._ready = threading.Event()
 
@@ -84,5 +100,17 @@ class AnswerPool:
     def submit(self, question: str, history: list[dict[str, str]]) -> Future[tuple[list[str], dict[str, Any], str]]:
         return self._pool.submit(_answer, question, history)
 
-    def close(self) -> None:
+    def close(self, seconds: float = 10.0) -> None:
+        """Stop the workers: queued questions are dropped, one being answered gets ``seconds`` to finish,
+        then whatever is left is terminated, so no worker outlives the server."""
+        processes = list(getattr(self._pool, "_processes", {}).values())
         self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + seconds
+        for proc in processes:
+            proc.join(max(0.0, deadline - time.monotonic()))
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(5)
+            if proc.is_alive():
+                proc.kill()

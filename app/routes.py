@@ -56,8 +56,9 @@ def health(request: Request) -> JSONResponse:
                                 "documents": 0}
         return JSONResponse(body, status_code=503 if body["status"] == "failed" else 200,
                             headers=cors_headers(request, True))
-    docs = svc.documents()
-    body = {"status": "ok" if docs else "no_index", "documents": len(docs), "provider": svc.assistant.provider_name}
+    # Load balancers call this every few seconds: a count from the index's manifest, not the document list.
+    count = svc.document_count()
+    body = {"status": "ok" if count else "no_index", "documents": count, "provider": svc.assistant.provider_name}
     return JSONResponse(body, headers=cors_headers(request, True))
 
 

@@ -125,7 +125,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         if svc.pool is not None:
-            svc.pool.close()
+            svc.pool.close(settings.server.shutdown_seconds)
 
     api = FastAPI(title="hoidap-yte", docs_url="/api/docs", openapi_url="/api/openapi.json", lifespan=lifespan)
     api.state.service = svc

@@ -94,6 +94,15 @@ class Service:
                 for d in index.docs.values()]
         return sorted(docs, key=lambda d: (d["date"] or "", d["title"]), reverse=True)
 
+    def document_count(self) -> int:
+        """How many documents the current index holds (no list is built)."""
+        if not self.ready:
+            return 0
+        try:
+            return len(self.assistant.retriever.keyword().docs)
+        except RagError:
+            return 0
+
     def copies(self) -> list[dict[str, Any]]:
         """Files skipped because another file holds the same document ({"source", "kept", "reason", …})."""
         if not self.ready:

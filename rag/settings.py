@@ -140,6 +140,9 @@ class ServerSettings(BaseModel):
     max_history_messages: int = Field(12, ge=0, le=100, description="Conversation messages of a request that are read.")
     max_history_chars: int = Field(2000, ge=100, description="Characters kept of each conversation message.")
     workers: int = Field(0, ge=0, le=64, description="Server worker processes (0 = one per core).")
+    shutdown_seconds: float = Field(20.0, ge=0.0, le=600.0,
+                                    description="On SIGTERM/SIGINT: seconds answers in flight get to finish before "
+                                                "the workers are stopped.")
 
 
 class AdminSettings(BaseModel):
