@@ -17,6 +17,8 @@ from typing import Any
 
 from rag.errors import InvalidInputError
 
+FORMAT = 2  # bump when the converted files change: an older conversion is then written anew
+
 
 def _slug(name: str) -> str:
     plain = unicodedata.normalize("NFD", name.lower().replace("đ", "d"))
@@ -60,7 +62,9 @@ def convert(source: Path, out: Path) -> dict[str, int]:
         gold = q.get("relevant_articles") or []
         rows.append({
             "id": q["question_id"], "category": "legal", "question": question_text(q),
-            "reference": str(q.get("answer") or ""), "question_type": q.get("question_type"),
+            # The competition's answers are labels ("Đúng", "Sai", "A"), not texts to compare an answer
+            # with: kept as "label", so text-overlap metrics are not computed against them.
+            "label": str(q.get("answer") or ""), "question_type": q.get("question_type"),
             "law": gold[0]["law_id"] if gold else "",
             "sources": list(dict.fromkeys(f"laws/{files[g['law_id']]}" for g in gold if g["law_id"] in files)),
             "legal_basis": [{"article": str(g["article_id"]), "source": f"laws/{files[g['law_id']]}"}
@@ -82,7 +86,7 @@ def is_alqac(path: Path) -> bool:
 def converted(path: Path, work_dir: Path) -> Path:
     """questions.jsonl of the ALQAC set at ``path``, converted once into ``work_dir``."""
     folder = path if path.is_dir() else path.parent
-    out = work_dir / "alqac"
+    out = work_dir / f"alqac-v{FORMAT}"
     target = out / "questions.jsonl"
     newest = max((folder / n).stat().st_mtime for n in ("law.json", "train.json"))
     if not target.is_file() or target.stat().st_mtime < newest:

@@ -101,16 +101,21 @@ def load(path: Path, limit: int | None = None, work_dir: Path | None = None) -> 
 
 
 def _own_files(path: Path, items: list[Item]) -> list[Path]:
-    """Sources that name files beside the dataset (not the project's own documents): the dataset's corpus.
-    Items then name them as the index does."""
+    """Sources that name files beside the dataset (not the project's own documents) make the dataset's own
+    corpus. Items then name them as the index does."""
+    from rag.documents.loaders import SUPPORTED
     from rag.index.sources import source_name
 
     own = {s: path.parent / s for it in items for s in it.sources if (path.parent / s).is_file()}
     if not own:
         return []
+    # The folders holding them are the corpus, every document in them: the others are what a right
+    # answer must be told apart from (ALQAC's 17 laws, of which a question names one).
+    folders = {p.parent for p in own.values()}
+    corpus = sorted({f for d in folders for f in d.iterdir() if f.is_file() and f.suffix.lower() in SUPPORTED})
     for it in items:
         it.sources = [source_name(own[s]) if s in own else s for s in it.sources]
         for basis in it.legal_basis:
             if basis.get("source") in own:
                 basis["source"] = source_name(own[basis["source"]])
-    return sorted(set(own.values()))
+    return corpus

@@ -36,10 +36,11 @@ def test_a_long_enumeration_is_cut_with_an_ellipsis_before_its_citation(seeded_s
 
 def test_an_amended_provision_says_so_and_an_original_one_does_not(assistant: Assistant) -> None:
     amended = assistant.ask("Người 20 tuổi điều trị tật khúc xạ của mắt có được hưởng bảo hiểm y tế không?")
-    assert amended.answer.startswith(f"Theo khoản 7 Điều 23 {LAW_NAME}:")
+    # Điều 23 lists what is not covered: the yes/no question is answered "Không." before the basis.
+    assert amended.answer.startswith(f"Không.\nTheo khoản 7 Điều 23 {LAW_NAME}:")
     assert "khoản 7 Điều 23" in amended.answer.split("Lưu ý:")[1] and "51/2024/QH15" in amended.answer
     original = assistant.ask("Chi phí nạo phá thai có được bảo hiểm y tế chi trả không?")
-    assert original.answer.startswith(f"Theo khoản 5 Điều 23 {LAW_NAME}:")
+    assert original.answer.startswith(f"Không.\nTheo khoản 5 Điều 23 {LAW_NAME}:")
     assert "nạo hút thai, phá thai" in original.answer and "sửa đổi" not in original.answer
 
 
