@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-n", type=int, default=100, help="bench: questions per concurrency level (at least 2x the level)")
     p.add_argument("--concurrency", default="1,10,50,100",
                    help="bench: comma-separated levels of questions in flight at once")
+    p.add_argument("--health", action="store_true", help="bench: GET /api/health -n times instead (latency)")
     args = p.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.paths.data_dir / "logs")
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if not args.url:
             settings.server.ip_rate_per_minute = max(settings.server.ip_rate_per_minute, args.n * 10)
-        print(json.dumps(bench(settings, args.url, args.n, levels), indent=2))
+        print(json.dumps(bench(settings, args.url, args.n, levels, args.health), indent=2))
         return 0
     import threading
 

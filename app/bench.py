@@ -56,7 +56,21 @@ def _level(client: httpx.Client, url: str, questions: list[str], n: int, concurr
             "non_2xx": sum(1 for c in codes if not 200 <= c < 300), "rate_limited_429": codes.count(429)}
 
 
-def bench(settings: Settings, url: str | None, n: int, levels: list[int]) -> dict[str, Any]:
+def health(client: httpx.Client, url: str, n: int) -> dict[str, Any]:
+    """GET /api/health n times in a row, as a load balancer does: its latency, and the documents it counts."""
+    lat = []
+    body: dict[str, Any] = {}
+    for _ in range(max(n, 20)):
+        t0 = time.perf_counter()
+        r = client.get(f"{url}/api/health")
+        lat.append((time.perf_counter() - t0) * 1000)
+        body = r.json()
+    lat.sort()
+    return {"requests": len(lat), "documents": body.get("documents"), "status": body.get("status"),
+            "p50_ms": round(statistics.median(lat), 2), "p95_ms": round(lat[int(0.95 * len(lat)) - 1], 2)}
+
+
+def bench(settings: Settings, url: str | None, n: int, levels: list[int], only_health: bool = False) -> dict[str, Any]:
     """Throughput and latency at each concurrency level, on warm caches (every question asked once first)."""
     server = None
     workers: Any = "in-process"
@@ -73,6 +87,13 @@ def bench(settings: Settings, url: str | None, n: int, levels: list[int]) -> dic
         url = f"http://127.0.0.1:{port}"
     questions = [json.loads(ln)["question"] for ln in _DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()
                  if ln.strip()]
+    if only_health:
+        with httpx.Client(timeout=60) as client:
+            client.post(f"{url}/api/ask", json={"question": questions[0]})  # the index is loaded
+            out = {"url": url, "health": health(client, url, n)}
+        if server is not None:
+            server.should_exit = True
+        return out
     with httpx.Client(timeout=300, limits=httpx.Limits(max_connections=max(levels) + 10)) as client:
         # Steady state: every worker has seen every question (caches of terms and embeddings are warm).
         _level(client, url, questions, len(questions) * 2, 4)
