@@ -87,11 +87,17 @@ def read_as_of(question: str, today: str) -> AsOf:
         when = _date_of(m, today, folded[:m.start()])
         if when is None:
             continue
-        if _SINCE.match(folded, m.start()) and when < today:
+        since = bool(_SINCE.match(folded, m.start()))
+        if since and when < today:
             # "từ 1/7/2025" asks what applies from then on, today included: a decree that lapsed since
             # does not answer it, one in force throughout does. So a past "từ" date is judged today.
             when = today
-        return AsOf(when, _without(question, m.start(), m.end()), question[m.start():m.end()].strip())
+        said = question[m.start():m.end()].strip()
+        if m.groupdict().get("y4") and not since:
+            # "Mức lương cơ sở năm 2025": a bare year also says which value is asked for (salaries, rates and
+            # targets change by year), so it stays in the question while it sets the validity date.
+            return AsOf(when, question, said)
+        return AsOf(when, _without(question, m.start(), m.end()), said)
     m = _NOW.search(folded)
     if m is not None:
         return AsOf(None, _without(question, m.start(), m.end()))

@@ -22,8 +22,9 @@ TODAY = "2026-12-02"
     ("từ tháng 7/2025 mức hưởng thế nào", TODAY, "mức hưởng thế nào"),
     ("Kể từ năm 2024 ai được cấp thẻ?", TODAY, "ai được cấp thẻ?"),
     ("Từ ngày 1/1/2027 mức đóng là bao nhiêu?", "2027-01-01", "mức đóng là bao nhiêu?"),
-    # A day or a past year: what was in force then.
-    ("Mức đóng bảo hiểm y tế năm 2025 là bao nhiêu?", "2025-12-31", "Mức đóng bảo hiểm y tế là bao nhiêu?"),
+    # A day or a past year: what was in force then. A bare year also says which value is asked for: it stays.
+    ("Mức đóng bảo hiểm y tế năm 2025 là bao nhiêu?", "2025-12-31", "Mức đóng bảo hiểm y tế năm 2025 là bao nhiêu?"),
+    ("Mức lương cơ sở năm 2024 là bao nhiêu?", "2024-12-31", "Mức lương cơ sở năm 2024 là bao nhiêu?"),
     ("Ngày 15 tháng 8 năm 2025 văn bản nào có hiệu lực?", "2025-08-15", "văn bản nào có hiệu lực?"),
     ("Vào ngày 1/9/2025 ai được hưởng?", "2025-09-01", "ai được hưởng?"),
 ])
