@@ -23,6 +23,7 @@ from app.api_errors import ApiError
 from app.jobs import Job, JobRunner
 from app.service import STATIC, Service
 from rag.documents.loaders import SUPPORTED, SkipFile, load
+from rag.errors import WriterBusyError
 from rag.index.ingest import ingest_paths, remove_sources
 from rag.index.sources import source_name
 from rag.settings import PROJECT_ROOT
@@ -188,7 +189,13 @@ def delete_document(doc_id: str, svc: Service = Depends(require_admin)) -> JSONR
     source = next((d["source"] for d in svc.documents() if document_id(d["source"]) == doc_id), None)
     if source is None:
         raise ApiError(404, "document_not_found")
-    report = remove_sources(svc.settings, [source], embedder=svc.assistant.embedder)
+    # A delete answers within the request: it waits briefly for another machine's update, then says so (409).
+    quick = svc.settings.model_copy(deep=True)
+    quick.index.writer_wait_seconds = min(quick.index.writer_wait_seconds, 10.0)
+    try:
+        report = remove_sources(quick, [source], embedder=svc.assistant.embedder)
+    except WriterBusyError:
+        raise ApiError(409, "writer_busy") from None
     path = Path(source) if Path(source).is_absolute() else PROJECT_ROOT / source
     if path.resolve().parent == uploads_dir(svc).resolve() and path.exists():
         path.unlink()  # an uploaded file goes with its document; files under seeds/ are the operator's

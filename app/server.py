@@ -18,7 +18,7 @@ from app.pool import AnswerPool, worker_count
 from app.service import Service
 from rag.answer.assistant import Assistant
 from rag.answer.providers import provider_name
-from rag.errors import RagError
+from rag.errors import RagError, WriterBusyError
 from rag.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def build_index(settings: Settings, svc: Service | None = None) -> None:
             log.warning("indexed %s", report.summary())
             break
         except RagError as exc:
-            if "Another ingest" not in str(exc) or time.time() > deadline:
+            if not (isinstance(exc, WriterBusyError) or "Another ingest" in str(exc)) or time.time() > deadline:
                 if svc is not None:
                     svc.progress = {"state": "failed", "error": str(exc)}
                 raise

@@ -38,3 +38,7 @@ class InvalidInputError(RagError):
 
 class PromptError(RagError):
     """A prompt file is missing or a template variable was not supplied."""
+
+
+class WriterBusyError(RagError):
+    """Another machine holds the index's writer lock (an upload, a delete or a re-index is running)."""

@@ -57,6 +57,10 @@ class IndexSettings(BaseModel):
     commit_every: int = Field(200, ge=1, description="Chunks per ingest commit; smaller = finer recovery after a crash.")
     refresh_seconds: float = Field(2.0, ge=0.0, le=3600.0,
         description="How often a worker asks Chroma whether another machine changed the index.")
+    writer_wait_seconds: float = Field(120.0, ge=0.0, le=3600.0,
+        description="How long an ingest, upload or delete waits for another machine's to finish.")
+    writer_lock_seconds: float = Field(60.0, ge=5.0, le=3600.0,
+        description="Expiry of the writer lock in Chroma; the holder renews it, so it lapses only if the holder died.")
 
 
 class RetrieveSettings(BaseModel):

