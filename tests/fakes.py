@@ -179,3 +179,16 @@ def judge_reply(request: dict[str, Any]) -> str:
             schema = json.loads(text[start:i + 1])
             return json.dumps(schema_instance(schema), ensure_ascii=False)
     return "{}"
+
+
+def stop_all(procs: list[Any]) -> None:
+    """Terminate server processes a test started, and wait for them (kill what does not stop in 30 s)."""
+    import subprocess
+
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -234,7 +234,7 @@ class Assistant:
                     continue
                 out.append(merged[-1])
             provisions = merged
-        return one_basis_per_article(out)
+        return one_basis_per_article(out, lambda i: hits[i].source)
 
     def _as_of_notice(self, plan: Question) -> list[str]:
         """The date the answer applied, when the question named one other than today."""

@@ -10,6 +10,7 @@ that ingest stored), so an enumeration split across two chunks is still quoted w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,13 +187,14 @@ def _by_clause(item: Any) -> bool:
     return isinstance(item, Provision) and item.point is None and (item.clause is not None or bool(item.clauses))
 
 
-def one_basis_per_article(items: list[Any]) -> list[Any]:
+def one_basis_per_article(items: list[Any], source_of: Callable[[int], str]) -> list[Any]:
     """Khoản of one article quoted as separate provisions become one, in the article's order, under one
-    basis line ("Theo khoản 1 và 2 Điều 18 …"), where the first of them stood. Other items are kept."""
+    basis line ("Theo khoản 1 và 2 Điều 18 …"), where the first of them stood; ``source_of`` tells the
+    document of a hit (two chunks of one article are two hits). Other items are kept."""
     out: list[Any] = []
     for item in items:
-        same = next((p for p in out if _by_clause(item) and _by_clause(p)
-                     and (p.hit, p.article) == (item.hit, item.article)), None)
+        same = next((p for p in out if _by_clause(item) and _by_clause(p) and p.article == item.article
+                     and source_of(p.hit) == source_of(item.hit)), None)
         if same is None:
             out.append(item)
             continue

@@ -14,7 +14,7 @@ from datetime import date
 
 from rag.text.normalize import fold
 
-# Cue words that make a number a date in a question ("từ", "kể từ", "ngày", "vào", "trước", "sau" …),
+# Cue words that make a number a date in a question ("từ", "kể từ", "vào", "trong" …),
 # matched on the folded question so "tu 1/7/2025" typed without diacritics reads the same.
 _CUE = r"(?:(?:ke\s+)?tu|bat\s+dau\s+tu|vao|tai|trong|cho)"
 _DMY = r"(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>(?:19|20)\d{2})"
@@ -43,7 +43,6 @@ class AsOf:
 
     date: str | None
     text: str
-    said: str = ""  # the words as the question wrote them ("từ 1/7/2025"), for the answer to repeat
 
 
 def _iso(y: str, m: str, d: str) -> str | None:
@@ -92,12 +91,11 @@ def read_as_of(question: str, today: str) -> AsOf:
             # "từ 1/7/2025" asks what applies from then on, today included: a decree that lapsed since
             # does not answer it, one in force throughout does. So a past "từ" date is judged today.
             when = today
-        said = question[m.start():m.end()].strip()
         if m.groupdict().get("y4") and not since:
             # "Mức lương cơ sở năm 2025": a bare year also says which value is asked for (salaries, rates and
             # targets change by year), so it stays in the question while it sets the validity date.
-            return AsOf(when, question, said)
-        return AsOf(when, _without(question, m.start(), m.end()), said)
+            return AsOf(when, question)
+        return AsOf(when, _without(question, m.start(), m.end()))
     m = _NOW.search(folded)
     if m is not None:
         return AsOf(None, _without(question, m.start(), m.end()))

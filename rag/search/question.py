@@ -49,7 +49,6 @@ class Question:
     doc_refs: frozenset[str] = frozenset()  # leading numbers of documents it names ("57")
     stated: tuple[tuple[str | None, str | None, str], ...] = ()  # (điểm, khoản, Điều) it names
     as_of: str | None = None  # the date it asks about (ISO); None: the settings' date
-    as_of_words: str = ""  # how it said so ("từ 1/7/2025")
 
     def __post_init__(self) -> None:
         self.search_text = self.search_text or self.text

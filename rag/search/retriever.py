@@ -265,8 +265,7 @@ class Retriever:
         if plain and dense_text != expanded:
             terms += query_terms(strip_stop_phrases(dense_text), index.vocab)
         named = self.named_docs().match(named_refs(query))
-        return Question(query, dense_text, terms, plain, when.text, found, named, as_of=when.date,
-                        as_of_words=when.said)
+        return Question(query, dense_text, terms, plain, when.text, found, named, as_of=when.date)
 
     def named_docs(self) -> NamedDocs:
         index = self.keyword()

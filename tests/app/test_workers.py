@@ -14,7 +14,7 @@ import pytest
 
 from tests.app.conftest import TOKEN
 from tests.conftest import cli_env, make_settings
-from tests.fakes import chroma_server, free_port
+from tests.fakes import chroma_server, free_port, stop_all
 
 pytestmark = pytest.mark.server
 FACT = ("Lịch tiêm chủng tại Trạm Y tế đặc khu Cô Tô\n\n"
@@ -95,10 +95,4 @@ def test_a_document_uploaded_to_one_worker_is_answered_by_the_other(tmp_path: Pa
         # No shared folder: the second worker keeps only its local cache, never the vectors or the uploads.
         assert not (tmp_path / "data-b" / "chroma").exists() and not (tmp_path / "data-b" / "uploads").exists()
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_all(procs)

@@ -19,7 +19,7 @@ from rag.index.writer_lock import ChromaLock
 from tests.app.conftest import TOKEN
 from tests.app.test_workers import _wait_http
 from tests.conftest import cli_env, make_settings
-from tests.fakes import chroma_server, free_port
+from tests.fakes import chroma_server, free_port, stop_all
 
 pytestmark = pytest.mark.server
 DOCS = {
@@ -81,13 +81,7 @@ def test_two_machines_uploading_at_once_are_serialised(tmp_path: Path, cache_dir
                                        headers={"Authorization": f"Bearer {TOKEN}"}).json()
                 assert {Path(d["source"]).name for d in listed["documents"]} == {"intro.txt", *DOCS}
         finally:
-            for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            stop_all(procs)
 
 
 def test_a_lock_whose_holder_died_lapses(tmp_path: Path, cache_dir: Path) -> None:
