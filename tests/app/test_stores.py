@@ -91,3 +91,19 @@ def test_postgresql_store(tmp_path: Path, cache_dir: Path, postgres_url: str) ->
     settings.store.url = SecretStr(postgres_url)
     _exercise(settings)
     assert not (tmp_path / "data" / "feedback.sqlite").exists()
+
+
+def test_the_writer_lock_on_postgresql_is_held_by_one_session_and_freed_with_it(postgres_url: str) -> None:
+    from rag.index.writer_lock import PostgresLock
+
+    first, second = PostgresLock(postgres_url, "hoidap_index"), PostgresLock(postgres_url, "hoidap_index")
+    assert first.try_acquire() is None
+    assert second.try_acquire() is not None  # another machine holds it: wait
+    # The holder's session ends (its process died): the database frees the lock.
+    first.conn.close()
+    first.engine.dispose()
+    assert second.try_acquire() is None
+    second.release()
+    other = PostgresLock(postgres_url, "another_index")  # one lock per index
+    assert other.try_acquire() is None
+    other.release()
