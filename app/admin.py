@@ -92,11 +92,13 @@ def list_documents(request: Request, svc: Service = Depends(require_admin)) -> J
         docs.append({"id": document_id(d["source"]), "number": None, "type": None, **d,
                      "status": "indexed", "validity": validity})
     known = {d["source"] for d in docs}
+    titles = {d["source"]: d.get("title") or Path(d["source"]).name for d in docs}
     for c in svc.copies():
-        # A copy of an indexed document: listed with the file kept in its place and why.
+        # A copy of an indexed document: listed with the document kept in its place and why.
         docs.append({"id": document_id(c["source"]), "source": c["source"], "title": Path(c["source"]).name,
                      "number": c.get("number") or None, "type": None, "date": None, "chunks": 0, "indexed_at": None,
-                     "status": "copy", "validity": None, "copy_of": c["kept"], "copy_reason": c["reason"]})
+                     "status": "copy", "validity": None, "copy_of": c["kept"], "copy_reason": c["reason"],
+                     "copy_of_title": titles.get(c["kept"], Path(c["kept"]).name)})
     for job in _jobs(request).pending():
         if job.kind == "upload" and job.target not in known:
             docs.append({"id": document_id(job.target), "source": job.target, "title": Path(job.target).name,
@@ -147,8 +149,11 @@ async def upload_document(request: Request, svc: Service = Depends(require_admin
         skipped = dict(report.skipped)
         if source in skipped:
             raise RuntimeError(skipped[source])
+        copy = next((c for c in report.copies if c.source == source), None)
         return {"summary": report.summary(), "document": next(
-            (d for d in svc.documents() if d["source"] == source), None)}
+            (d for d in svc.documents() if d["source"] == source), None),
+                # The file holds a document already indexed: it is kept as a copy, not indexed twice.
+                "copy_of": copy.kept if copy else None, "copy_reason": copy.reason if copy else None}
 
     runner = _jobs(request)
     job = runner.submit("upload", source, work)

@@ -35,14 +35,15 @@
     return api("GET", "/api/admin/documents").then(function (data) {
       var body = $("docs-body");
       body.textContent = "";
-      $("docs-caption").textContent = T.documents_count.replace("{n}", data.documents.length);
+      var indexed = data.documents.filter(function (d) { return d.status !== "copy"; }).length;
+      $("docs-caption").textContent = T.documents_count.replace("{n}", indexed);
       data.documents.forEach(function (d) {
         var tr = document.createElement("tr");
         cell(tr, d.title || d.source);
         cell(tr, d.number || "");
         cell(tr, d.date || d.issued || "");
         cell(tr, d.chunks);
-        if (d.status === "copy") cell(tr, T.copy[d.copy_reason].replace("{kept}", d.copy_of), "old");
+        if (d.status === "copy") cell(tr, T.copy[d.copy_reason].replace("{kept}", "“" + (d.copy_of_title || d.copy_of) + "”"), "old");
         else if (d.status === "indexing") cell(tr, T.indexing.replace("{done}", (d.progress || {}).done || 0).replace("{total}", (d.progress || {}).total || "?"));
         else cell(tr, T.status[d.validity] || T.status.news, d.validity && d.validity !== "in_force" && d.validity !== "partly_amended" ? "old" : "ok");
         cell(tr, (d.indexed_at || "").replace("T", " "));
@@ -84,8 +85,10 @@
     form.append("file", file);
     say("docs-status", T.uploading.replace("{name}", file.name));
     api("POST", "/api/admin/documents?wait=0", form).then(function (data) {
-      poll(data.job, function () {
-        say("docs-status", T.uploaded.replace("{name}", file.name));
+      poll(data.job, function (j) {
+        var r = (j && j.result) || {};
+        say("docs-status", r.copy_of ? T.copy[r.copy_reason].replace("{kept}", r.copy_of.split("/").pop())
+                                     : T.uploaded.replace("{name}", file.name), !!r.copy_of);
         $("file").value = "";
         loadDocs();
       });

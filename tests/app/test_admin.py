@@ -127,3 +127,20 @@ def test_personal_numbers_are_masked_and_document_numbers_kept() -> None:
     assert "001203004567" not in masked and "912.345.678" not in masked and "0123456789" not in masked
     assert "146/2018/NĐ-CP" in masked and masked.count("***") == 3 and "DN40" not in masked
     assert question_key("Giá vé là BAO NHIÊU?") == question_key("gia ve la bao nhieu")
+
+
+def test_an_upload_of_a_document_already_indexed_is_listed_as_a_copy(admin: tuple[str, Settings]) -> None:
+    url, _ = admin
+    first = httpx.post(url + "/api/admin/documents", headers=_auth(), timeout=120,
+                       files={"file": ("lich-quan-lan.txt", FACT_DOC.encode(), "text/plain")})
+    assert first.status_code == 201 and first.json()["copy_of"] is None
+    again = httpx.post(url + "/api/admin/documents", headers=_auth(), timeout=120,
+                       files={"file": ("ban-sao-lich-quan-lan.txt", FACT_DOC.encode(), "text/plain")})
+    assert again.status_code == 201, again.text
+    body = again.json()
+    assert body["document"] is None and body["copy_of"].endswith("lich-quan-lan.txt") and body["copy_reason"] == "same_text"
+    listed = httpx.get(url + "/api/admin/documents", headers=_auth()).json()["documents"]
+    copy = next(d for d in listed if d["id"] == body["id"])
+    assert copy["status"] == "copy" and copy["copy_of_title"].startswith("Lịch làm việc") and copy["chunks"] == 0
+    assert sum(1 for d in listed if d["status"] == "indexed" and d["title"].startswith("Lịch làm việc")) == 1
+    assert httpx.delete(f"{url}/api/admin/documents/{first.json()['id']}", headers=_auth()).status_code == 200
