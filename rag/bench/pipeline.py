@@ -17,6 +17,7 @@ from rag.index.embedder import make_embedder
 from rag.index.ingest import ingest_sources
 from rag.index.sources import SourceDoc
 from rag.search.retriever import Retriever
+from rag.settings import PROJECT_ROOT
 
 _K = 10
 
@@ -141,7 +142,7 @@ def bench_answers(settings: Any, dataset: Path | None, limit: int | None) -> dic
     """End-to-end answer latency on the golden questions (offline extractive by default)."""
     from rag.answer.assistant import Assistant
 
-    path = dataset or Path(__file__).resolve().parent.parent / "eval" / "datasets" / "golden.jsonl"
+    path = dataset or PROJECT_ROOT / "eval" / "datasets" / "golden.jsonl"
     items = [json.loads(ln) for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     items = items[:limit] if limit else items
     assistant = Assistant(settings)
