@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--concurrency", default="1,10,50,100",
                    help="bench: comma-separated levels of questions in flight at once")
     p.add_argument("--health", action="store_true", help="bench: GET /api/health -n times instead (latency)")
+    p.add_argument("--page", action="store_true",
+                   help="bench: load the largest legal document's page (/van-ban/{id}) -n times instead (latency)")
     args = p.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.paths.data_dir / "logs")
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if not args.url:
             settings.server.ip_rate_per_minute = max(settings.server.ip_rate_per_minute, args.n * 10)
-        print(json.dumps(bench(settings, args.url, args.n, levels, args.health), indent=2))
+        print(json.dumps(bench(settings, args.url, args.n, levels, args.health, args.page), indent=2))
         return 0
     import threading
 

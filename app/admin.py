@@ -89,7 +89,8 @@ def list_documents(request: Request, svc: Service = Depends(require_admin)) -> J
     docs = []
     for d in svc.documents():
         validity = d.pop("status", None)
-        docs.append({"id": document_id(d["source"]), "number": None, "type": None, **d,
+        page = d.pop("id", None)
+        docs.append({"id": document_id(d["source"]), "page_id": page, "number": None, "type": None, **d,
                      "status": "indexed", "validity": validity})
     known = {d["source"] for d in docs}
     titles = {d["source"]: d.get("title") or Path(d["source"]).name for d in docs}

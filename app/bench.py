@@ -70,7 +70,39 @@ def health(client: httpx.Client, url: str, n: int) -> dict[str, Any]:
             "p50_ms": round(statistics.median(lat), 2), "p95_ms": round(lat[int(0.95 * len(lat)) - 1], 2)}
 
 
-def bench(settings: Settings, url: str | None, n: int, levels: list[int], only_health: bool = False) -> dict[str, Any]:
+def _timed(client: httpx.Client, url: str, n: int) -> dict[str, Any]:
+    lat, size = [], 0
+    for _ in range(max(n, 20)):
+        t0 = time.perf_counter()
+        r = client.get(url)
+        lat.append((time.perf_counter() - t0) * 1000)
+        r.raise_for_status()
+        size = len(r.content)
+    first = lat[0]
+    lat.sort()
+    return {"requests": len(lat), "bytes": size, "first_ms": round(first, 1), "p50_ms": round(statistics.median(lat), 1),
+            "p95_ms": round(lat[int(0.95 * len(lat)) - 1], 1)}
+
+
+def page_load(client: httpx.Client, url: str, n: int) -> dict[str, Any]:
+    """The document page of the legal text with the most articles (the BHYT law in the seeds), opened as a
+    citation opens it (a quote to mark), and its /api/documents/{id}: latency over n loads each."""
+    docs = client.get(f"{url}/api/documents").json()
+    best: dict[str, Any] | None = None
+    for d in docs:
+        info = client.get(f"{url}/api/documents/{d['id']}").json()
+        if best is None or info.get("articles", 0) > best.get("articles", 0):
+            best = info
+    if best is None:
+        return {"error": "no documents indexed"}
+    quote = next((u["text"] for u in best["structure"] if u.get("text")), "")[:200]
+    page = f"{url}{best['url']}?{httpx.QueryParams({'trich': quote})}"
+    return {"document": best.get("number") or best.get("title"), "articles": best.get("articles"),
+            "page": _timed(client, page, n), "api": _timed(client, f"{url}/api/documents/{best['id']}", n)}
+
+
+def bench(settings: Settings, url: str | None, n: int, levels: list[int], only_health: bool = False,
+          only_page: bool = False) -> dict[str, Any]:
     """Throughput and latency at each concurrency level, on warm caches (every question asked once first)."""
     server = None
     workers: Any = "in-process"
@@ -87,10 +119,11 @@ def bench(settings: Settings, url: str | None, n: int, levels: list[int], only_h
         url = f"http://127.0.0.1:{port}"
     questions = [json.loads(ln)["question"] for ln in _DEFAULT_QUESTIONS.read_text(encoding="utf-8").splitlines()
                  if ln.strip()]
-    if only_health:
+    if only_health or only_page:
         with httpx.Client(timeout=60) as client:
             client.post(f"{url}/api/ask", json={"question": questions[0]})  # the index is loaded
-            out = {"url": url, "health": health(client, url, n)}
+            out = {"url": url, **({"health": health(client, url, n)} if only_health else {}),
+                   **({"document_page": page_load(client, url, n)} if only_page else {})}
         if server is not None:
             server.should_exit = True
         return out

@@ -9,10 +9,26 @@ from typing import Any
 _MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 
 
-def answer_html(answer: str) -> str:
-    """Escape the answer, then show citation markers as visible superscripts."""
+def answer_html(answer: str, links: dict[int, str] | None = None) -> str:
+    """Escape the answer, then show citation markers as superscripts; a marker whose source has a page
+    links to the quoted provision (new tab: the conversation stays open)."""
     safe = html.escape(answer)
-    return _MARKER_RE.sub(r'<sup class="cite">[\1]</sup>', safe).replace("\n", "<br>")
+    links = links or {}
+
+    def marker(m: re.Match[str]) -> str:
+        url = links.get(int(m.group(1)))
+        if not url:
+            return f'<sup class="cite">[{m.group(1)}]</sup>'
+        return (f'<sup class="cite"><a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener">'
+                f"[{m.group(1)}]</a></sup>")
+
+    return _MARKER_RE.sub(marker, safe).replace("\n", "<br>")
+
+
+def citation_links(reply: dict[str, Any]) -> dict[int, str]:
+    if reply.get("refused"):
+        return {}
+    return {int(c["n"]): c["url"] for c in reply.get("citations") or [] if c.get("url")}
 
 
 def reply_html(reply: dict[str, Any], texts: dict[str, Any]) -> str:
@@ -22,7 +38,7 @@ def reply_html(reply: dict[str, Any], texts: dict[str, Any]) -> str:
         body = html.escape(reply["answer"]).replace("115", '<a href="tel:115">115</a>').replace("\n", "<br>")
         return (f'<div class="emergency" role="alert"><span class="em-title">{html.escape(texts["emergency_label"])}'
                 f'</span>{body}<br><a class="em-call" href="tel:115">{html.escape(texts["emergency_call"])}</a></div>')
-    out = answer_html(reply["answer"])
+    out = answer_html(reply["answer"], citation_links(reply))
     citations = reply.get("citations") or []
     if citations and not reply.get("refused"):
         out += (f'<details class="msg-sources"><summary>{html.escape(texts["see_sources"])} ({len(citations)})</summary>'
@@ -44,9 +60,14 @@ def sources_html(reply: dict[str, Any], texts: dict[str, Any]) -> str:
             meta.append(f'{html.escape(texts["section_label"])}: {html.escape(c["section"])}')
         if doc.get("status"):
             meta.append(status_html(doc, texts))
+        # The internal file name is not shown to citizens: the title opens the document at the provision.
+        title = html.escape(c.get("title") or doc.get("number") or texts["no_title"])
+        if c.get("url"):
+            title = (f'<a href="{html.escape(c["url"], quote=True)}" target="_blank" rel="noopener" '
+                     f'title="{html.escape(texts["open_source"], quote=True)}">{title}</a>')
         items.append(
-            f'<li><div class="src-title"><b>[{int(c["n"])}]</b> {html.escape(c.get("title") or c["source"])}</div>'
-            f'<div class="src-meta">{" · ".join(meta)} · <code>{html.escape(c["source"])}</code></div>'
+            f'<li><div class="src-title"><b>[{int(c["n"])}]</b> {title}</div>'
+            f'<div class="src-meta">{" · ".join(meta)}</div>'
             f'<blockquote>{html.escape(c.get("quote") or "")}</blockquote></li>')
     return f'<div class="sources"><ol>{"".join(items)}</ol></div>'
 
@@ -69,7 +90,10 @@ def documents_markdown(docs: list[dict[str, Any]], texts: dict[str, Any]) -> str
     lines = []
     for d in docs:
         date = d.get("date") or texts["no_date"]
-        title = html.escape(d.get("title") or d["source"]).replace("*", "\\*")
+        title = html.escape(d.get("title") or d.get("number") or texts["no_title"]).replace("*", "\\*")
+        if d.get("url"):
+            label = title.replace("[", "\\[").replace("]", "\\]")
+            title = f"[{label}]({d['url']})"
         extra = []
         if d.get("number") and d["number"] not in (d.get("title") or ""):
             extra.append(html.escape(d["number"]))

@@ -15,12 +15,13 @@ from fastapi.routing import APIRoute
 
 from app.admin import router as admin_router
 from app.api_errors import ApiError, json_body
-from app.service import STATIC, AskBody, FeedbackBody, Service, cors_headers, own_origin
+from app.pages import router as pages_router
+from app.service import STATIC, AskBody, FeedbackBody, Service, cached_response, cors_headers, own_origin
 
 router = APIRouter()
 _WIDGET_TEXTS = ("widget_title", "widget_greeting", "widget_open", "widget_close", "placeholder", "send",
                  "thinking", "sources_heading", "no_date", "section_label", "footer", "status", "emergency_label",
-                 "emergency_call", "answer_label", "question_label")
+                 "emergency_call", "answer_label", "question_label", "no_title")
 
 
 def _svc(request: Request) -> Service:
@@ -107,20 +108,19 @@ def feedback(request: Request, body: FeedbackBody = Depends(json_body(FeedbackBo
     return JSONResponse({"id": row}, headers=cors_headers(request, True))
 
 
+def compact_js(source: str) -> str:
+    """The widget as served: without its header comment, comment lines and indentation (its size budget
+    is 12 KB before texts); every code line is kept whole, so nothing can change meaning."""
+    source = re.sub(r"^/\*.*?\*/\s*", "", source, count=1, flags=re.S)
+    lines = (ln.strip() for ln in source.splitlines())
+    return "\n".join(ln for ln in lines if ln and not ln.startswith("//"))
+
+
 @lru_cache(maxsize=4)
 def _widget_js(texts_json: str) -> tuple[bytes, str]:
-    body = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__HOIDAP_TEXTS__", texts_json).encode()
+    source = compact_js((STATIC / "widget.js").read_text(encoding="utf-8"))
+    body = source.replace("__HOIDAP_TEXTS__", texts_json).encode()
     return body, '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-
-
-def _cached(request: Request, body: bytes, etag: str, media_type: str, headers: dict[str, str]) -> Response:
-    """A static body with an ETag: a matching If-None-Match gets 304, HEAD gets the headers only."""
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=300, must-revalidate", **headers}
-    if etag in re.split(r"\s*,\s*", request.headers.get("if-none-match", "")):
-        return Response(status_code=304, headers=headers)
-    if request.method == "HEAD":
-        return Response(status_code=200, media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
-    return Response(body, media_type=media_type, headers=headers)
 
 
 @router.api_route("/widget.js", methods=["GET", "HEAD"])
@@ -131,7 +131,7 @@ def widget(request: Request) -> Response:
     data["error_generic"] = svc.prompts.raw("error_generic")
     data["indexing"] = svc.prompts.raw("indexing")
     body, etag = _widget_js(json.dumps(data, ensure_ascii=False))
-    return _cached(request, body, etag, "application/javascript; charset=utf-8", {"Access-Control-Allow-Origin": "*"})
+    return cached_response(request, body, etag, "application/javascript; charset=utf-8", {"Access-Control-Allow-Origin": "*"})
 
 
 @router.api_route("/demo", methods=["GET", "HEAD"], response_class=HTMLResponse)
@@ -139,13 +139,13 @@ def demo(request: Request) -> Response:
     settings = _svc(request).settings
     base = settings.server.public_url.rstrip("/") or own_origin(request)
     page = (STATIC / "demo.html").read_text(encoding="utf-8").replace("__WIDGET_SRC__", f"{base}/widget.js").encode()
-    return _cached(request, page, '"' + hashlib.sha256(page).hexdigest()[:20] + '"', "text/html; charset=utf-8", {})
+    return cached_response(request, page, '"' + hashlib.sha256(page).hexdigest()[:20] + '"', "text/html; charset=utf-8", {})
 
 
 @router.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
 def api_not_found(request: Request, path: str) -> Response:
     """Unknown /api/ paths answer in the API's error shape (not the chat page's 404)."""
-    for route in [*router.routes, *admin_router.routes]:
+    for route in [*router.routes, *admin_router.routes, *pages_router.routes]:
         if (isinstance(route, APIRoute) and route.path.startswith("/api/") and "{path:path}" not in route.path
                 and route.path_regex.match(request.url.path)):
             raise ApiError(405, "method_not_allowed", method=request.method)

@@ -109,6 +109,7 @@ def _install_middleware(api: FastAPI, settings: Settings, svc: Service) -> None:
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None,
                with_ui: bool = True) -> FastAPI:
     from app.admin import router as admin_router
+    from app.pages import router as pages_router
     from app.routes import router
 
     settings = settings or load_settings()
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     api.state.service = svc
     install_error_handlers(api, svc.prompts)
     api.include_router(admin_router)
+    api.include_router(pages_router)
     api.include_router(router)
     if with_ui:
         import gradio as gr

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.pool import AnswerPool
@@ -17,6 +19,7 @@ from app.stores import Stores
 from rag.answer.assistant import Assistant
 from rag.answer.prompts import Prompts
 from rag.answer.reply import Reply
+from rag.documents.outline import page_url
 from rag.errors import IndexMissingError, RagError
 from rag.index.manifest import read_copies
 from rag.index.store import open_manifest
@@ -88,8 +91,11 @@ class Service:
         except RagError:
             return []
         as_of = self.settings.answer.today()
-        docs = [{"source": d.source, "title": d.metadata.get("title", ""), "date": d.metadata.get("date") or None,
+        docs = [{"id": d.metadata.get("page_id"), "url": page_url(str(d.metadata["page_id"])) if d.metadata.get("page_id")
+                 else None,
+                 "source": d.source, "title": d.metadata.get("title", ""), "date": d.metadata.get("date") or None,
                  "chunks": len(d.chunk_ids), "indexed_at": d.metadata.get("indexed_at"),
+                 "unreadable": bool(d.metadata.get("unreadable")),
                  **document_info(d.metadata, as_of)}
                 for d in index.docs.values()]
         return sorted(docs, key=lambda d: (d["date"] or "", d["title"]), reverse=True)
@@ -203,3 +209,13 @@ def cors_headers(request: Request, allowed: bool) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
             "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
             "Access-Control-Allow-Headers": f"Content-Type, {SITE_HEADER}", "Access-Control-Max-Age": "600"}
+
+
+def cached_response(request: Request, body: bytes, etag: str, media_type: str, headers: dict[str, str]) -> Response:
+    """A static body with an ETag: a matching If-None-Match gets 304, HEAD gets the headers only."""
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300, must-revalidate", **headers}
+    if etag in re.split(r"\s*,\s*", request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    if request.method == "HEAD":
+        return Response(status_code=200, media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
+    return Response(body, media_type=media_type, headers=headers)

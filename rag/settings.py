@@ -39,6 +39,9 @@ class EmbedSettings(BaseModel):
     batch_size: int = Field(32, ge=1, le=512, description="Texts per embedding call during ingest.")
     threads: int = Field(0, ge=0, description="CPU threads for the embedder (0 = all cores).")
     cache: bool = Field(True, description="Cache passage embeddings by content hash under data_dir.")
+    query_max_tokens: int = Field(
+        128, ge=16, le=512, description="Tokens of a question the embedder reads (its own limit is 512); a longer "
+        "question keeps its last sentences, where citizens put what they ask.")
 
 
 class ChunkSettings(BaseModel):
@@ -71,6 +74,8 @@ class RetrieveSettings(BaseModel):
     word_weight: float = Field(0.3, ge=0.0, le=1.0,
         description="Share of whole-word matches in the keyword score (syllable matches get the rest).")
     max_query_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    max_query_terms: int = Field(
+        48, ge=4, description="Keyword terms searched per question: a long question keeps its rarest ones.")
     superseded_penalty: float = Field(1.0, ge=0.0, le=5.0,
         description="Fused-score penalty of chunks from documents no longer in force (z-score units).")
     named_document_boost: float = Field(1.0, ge=0.0, le=5.0,
@@ -100,6 +105,9 @@ class AnswerSettings(BaseModel):
 class OCRSettings(BaseModel):
     enabled: bool = Field(True, description="OCR PDF pages that have no text layer (needs Debian tesseract-ocr).")
     languages: str = Field("vie", description="Tesseract language models, e.g. vie or vie+eng.")
+    min_confidence: float = Field(
+        60.0, ge=0, le=100, description="Mean Tesseract word confidence (0-100) under which a scanned document is "
+        "flagged in the admin console as possibly misread.")
 
 
 class LLMSettings(BaseModel):

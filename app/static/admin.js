@@ -39,7 +39,24 @@
       $("docs-caption").textContent = T.documents_count.replace("{n}", indexed);
       data.documents.forEach(function (d) {
         var tr = document.createElement("tr");
-        cell(tr, d.title || d.source);
+        var name = cell(tr, "");
+        if (d.url) {  // the document's page, as citizens see it, in a new tab
+          var a = document.createElement("a");
+          a.href = d.url; a.target = "_blank"; a.rel = "noopener";
+          a.textContent = d.title || d.source;
+          a.setAttribute("aria-label", T.open_page.replace("{title}", d.title || d.source));
+          name.appendChild(a);
+        } else name.textContent = d.title || d.source;
+        var file = document.createElement("div");
+        file.className = "muted file";
+        file.textContent = d.source;  // the file name: for operators only, never on citizens' pages
+        name.appendChild(file);
+        if (d.unreadable) {
+          var warn = document.createElement("div");
+          warn.className = "flag";
+          warn.textContent = T.unreadable;
+          name.appendChild(warn);
+        }
         cell(tr, d.number || "");
         cell(tr, d.date || d.issued || "");
         cell(tr, d.chunks);

@@ -37,7 +37,7 @@
     ".bot{background:#fff;border:1px solid #e5e7eb;border-bottom-left-radius:4px}" +
     "sup{color:var(--c);font-weight:700;margin-left:1px}.bot.me sup{color:#fff}" +
     ".src{margin-top:8px;border-top:1px dashed #d1d5db;padding-top:6px;font-size:12.5px}" +
-    ".src b{display:block;margin-bottom:3px}.src ol{margin:0;padding-left:18px}.src li{margin-bottom:6px}" +
+    ".src a,sup a{color:var(--c)}.src b{display:block;margin-bottom:3px}.src ol{margin:0;padding-left:18px}.src li{margin-bottom:6px}" +
     ".meta{color:#6b7280}.q{display:block;border-left:3px solid var(--c);padding-left:6px;margin-top:2px;color:#374151}" +
     ".foot{display:flex;gap:6px;padding:10px;border-top:1px solid #e5e7eb;background:#fff}" +
     "textarea{flex:1;resize:none;border:1px solid #d1d5db;border-radius:10px;padding:8px 10px;font-size:14px;height:42px;color:#111}" +
@@ -134,14 +134,25 @@
     if (e.key === "Escape") { e.preventDefault(); toggle(false); }
   });
 
-  // Answer text with visible citation markers; built from text nodes only.
-  function renderAnswer(node, text) {
+  // Answer text from text nodes only; a marker [n] links to its source's page (new tab, assistant's origin).
+  function renderAnswer(node, text, cites) {
     node.textContent = "";
+    var urls = {};
+    (cites || []).forEach(function (c) { urls[c.n] = c.url; });
     var parts = String(text).split(/(\[\d{1,3}\])/);
     for (var i = 0; i < parts.length; i++) {
-      if (/^\[\d{1,3}\]$/.test(parts[i])) node.appendChild(el("sup", null, parts[i]));
+      var m = /^\[(\d{1,3})\]$/.exec(parts[i]);
+      if (m) node.appendChild(el("sup")).appendChild(urls[m[1]] ? link(urls[m[1]], parts[i]) : document.createTextNode(parts[i]));
       else if (parts[i]) node.appendChild(document.createTextNode(parts[i]));
     }
+  }
+
+  function link(url, text) {
+    var a = el("a", null, text);
+    a.href = base + url;
+    a.target = "_blank";
+    a.rel = "noopener";
+    return a;
   }
 
   function renderSources(node, reply) {
@@ -152,7 +163,8 @@
     var ol = el("ol");
     cites.forEach(function (c) {
       var li = el("li");
-      li.appendChild(el("div", null, "[" + c.n + "] " + (c.title || c.source)));
+      var t = "[" + c.n + "] " + (c.title || T.no_title);
+      li.appendChild(el("div")).appendChild(c.url ? link(c.url, t) : document.createTextNode(t));
       var doc = c.document || {};
       var meta = [c.date || T.no_date];
       if (doc.number) meta.unshift(T.status.number + ": " + doc.number);
@@ -225,7 +237,7 @@
               done = true;
               var reply = msg.reply;
               if (reply.reason === "emergency") renderEmergency(bot, reply);
-              else { renderAnswer(bot, reply.answer); renderSources(bot, reply); }
+              else { renderAnswer(bot, reply.answer, reply.citations); renderSources(bot, reply); }
               bot.setAttribute("data-reason", reply.reason);
               history.push({ role: "user", content: q }, { role: "assistant", content: reply.answer });
             } else if (kind === "error") {

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rag.answer.extractive import with_marker
+from rag.documents.citations import chunk_basis
+from rag.documents.outline import basis_anchor, page_url
 from rag.search.retriever import Hit
 
 Reason = Literal["answered", "not_in_documents", "medical_advice", "emergency", "invalid_input"]
@@ -28,10 +30,20 @@ class Citation:
         detail = self.basis.rsplit(" Điều ", 1)[0] if " Điều " in self.basis else ""
         return " › ".join(x for x in (article, detail) if x) or self.hit.section
 
+    @property
+    def url(self) -> str | None:
+        """The document page at the quoted provision, the quoted words marked (None: an index without pages)."""
+        doc_id = self.hit.metadata.get("page_id")
+        if not doc_id:
+            return None
+        fragment = basis_anchor(self.basis or chunk_basis(self.hit.metadata), self.hit.article if self.hit.legal else "")
+        # Outside a provision the page gives the first marked paragraph the anchor "trich".
+        return page_url(str(doc_id), fragment or "trich", " … ".join(self.quotes))
+
     def as_json(self) -> dict[str, Any]:
         return {"n": self.n, "source": self.hit.source, "title": self.hit.title, "date": self.hit.date,
                 "section": self.section, "basis": self.basis or None, "document": self.hit.document(),
-                "quote": " … ".join(self.quotes)}
+                "quote": " … ".join(self.quotes), "url": self.url}
 
 
 @dataclass

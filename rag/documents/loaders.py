@@ -22,6 +22,7 @@ class Loaded:
     text: str
     content_hash: str
     kind: str  # "text", "markdown", "html", "pdf", "docx"
+    ocr_confidence: float | None = None  # mean Tesseract word confidence of the scanned pages (None: no OCR)
 
 
 class SkipFile(Exception):
@@ -60,20 +61,21 @@ def load(path: Path, data: bytes | None = None, ocr_lang: str | None = "vie") ->
         raise SkipFile("empty file")
     suffix = path.suffix.lower()
     h = file_hash(data)
+    confidence = None
     if suffix in {".txt", ".md"}:
         text = _decode_text(data)
         kind = "markdown" if suffix == ".md" else "text"
     elif suffix in {".html", ".htm"}:
         text, kind = _html_to_text(_decode_text(data)), "html"
     elif suffix == ".pdf":
-        text, kind = _pdf_to_text(data, ocr_lang), "pdf"
+        (text, confidence), kind = _pdf_to_text(data, ocr_lang), "pdf"
     elif suffix == ".docx":
         text, kind = _docx_to_text(data), "docx"
     else:
         raise SkipFile(f"unsupported format '{suffix}'")
     if not text.strip():
         raise SkipFile("no text could be extracted")
-    return Loaded(path, text, h, kind)
+    return Loaded(path, text, h, kind, confidence)
 
 
 def _decode_text(data: bytes) -> str:
@@ -136,13 +138,13 @@ def _html_to_text(html: str) -> str:
     return f"{title}\n{text}" if title and not text.startswith(title) else text
 
 
-def _pdf_to_text(data: bytes, ocr_lang: str | None) -> str:
+def _pdf_to_text(data: bytes, ocr_lang: str | None) -> tuple[str, float | None]:
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
     except ImportError as exc:  # pragma: no cover - dependency is declared
         raise SkipFile("pypdf is not installed (pip install pypdf)") from exc
-    from rag.documents.ocr import OcrUnavailable, ocr_page
+    from rag.documents.ocr import OcrText, OcrUnavailable, merge, ocr_page
 
     try:
         # pypdf logs what is wrong with a broken file before raising; rag.logs sends that to the
@@ -151,19 +153,22 @@ def _pdf_to_text(data: bytes, ocr_lang: str | None) -> str:
         if reader.is_encrypted:
             raise SkipFile("encrypted PDF")
         pages = []
+        scanned: list[OcrText] = []
         for number, page in enumerate(reader.pages, 1):
             text = page.extract_text() or ""
             if len(text.strip()) < _MIN_PAGE_CHARS and page.images:
                 # A scanned page: its only content is an image.
                 if ocr_lang is None:
                     raise SkipFile(f"page {number} is a scanned image and OCR is turned off (HOIDAP_OCR__ENABLED)")
-                text = ocr_page(page, ocr_lang)
+                read = ocr_page(page, ocr_lang)
+                scanned.append(read)
+                text = read.text
             pages.append(text)
     except OcrUnavailable as exc:
         raise SkipFile(str(exc)) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise SkipFile(f"unreadable PDF ({exc.__class__.__name__})") from exc
-    return "\n\n".join(pages)
+    return "\n\n".join(pages), merge(scanned).confidence if scanned else None
 
 
 _MIN_PAGE_CHARS = 20

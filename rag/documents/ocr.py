@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 INSTALL_HINT = "install the Debian packages tesseract-ocr and tesseract-ocr-vie (apt-get install tesseract-ocr tesseract-ocr-vie)"
@@ -35,18 +37,55 @@ def available(languages: str = "vie") -> bool:
     return bool(have) and all(lang in have for lang in languages.split("+"))
 
 
-def ocr_image(image: Any, languages: str = "vie") -> str:
+@dataclass
+class OcrText:
+    """What Tesseract read, and how sure it was: its mean word confidence (0–100), weighted by word length
+    (None: no word found)."""
+
+    text: str
+    confidence: float | None
+    weight: int = 0
+
+
+def ocr_image(image: Any, languages: str = "vie") -> OcrText:
     if not available(languages):
         if not installed_languages():
             raise OcrUnavailable(f"scanned PDF (no text layer) and Tesseract is not installed: {INSTALL_HINT}")
         raise OcrUnavailable(f"scanned PDF and Tesseract has no '{languages}' model: {INSTALL_HINT}")
-    import pytesseract
+    from pytesseract import pytesseract as tess
 
-    # Page segmentation 4: a single column of text of variable sizes, as printed documents are.
-    return str(pytesseract.image_to_string(image.convert("L"), lang=languages, config="--psm 4"))
+    # One Tesseract run writes the text and the per-word table (confidences): "tsv" is a config that adds
+    # that output. Page segmentation 4: a single column of text of variable sizes, as printed documents are.
+    with tess.save(image.convert("L")) as (base, filename):
+        tess.run_tesseract(filename, base, extension="txt", lang=languages, config="--psm 4 tsv")
+        text = Path(base + ".txt").read_text(encoding="utf-8", errors="replace")
+        table = Path(base + ".tsv").read_text(encoding="utf-8", errors="replace")
+    return OcrText(text, *_confidence(table))
 
 
-def ocr_page(page: Any, languages: str = "vie") -> str:
+def _confidence(tsv: str) -> tuple[float | None, int]:
+    total = weight = 0.0
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or not cols[11].strip():
+            continue
+        try:
+            conf = float(cols[10])
+        except ValueError:
+            continue
+        if conf >= 0:
+            total += conf * len(cols[11].strip())
+            weight += len(cols[11].strip())
+    return (round(total / weight, 1) if weight else None), int(weight)
+
+
+def ocr_page(page: Any, languages: str = "vie") -> OcrText:
     """Text of a PDF page that has no text layer, from its images in order."""
     parts = [ocr_image(img.image, languages) for img in page.images if getattr(img, "image", None) is not None]
-    return "\n".join(p.strip() for p in parts if p.strip())
+    return merge([p for p in parts if p.text.strip()])
+
+
+def merge(parts: list[OcrText], sep: str = "\n") -> OcrText:
+    weight = sum(p.weight for p in parts)
+    conf = sum((p.confidence or 0) * p.weight for p in parts) / weight if weight else None
+    return OcrText(sep.join(p.text.strip() for p in parts), round(conf, 1) if conf is not None else None, weight)

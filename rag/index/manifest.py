@@ -10,17 +10,25 @@ the next ingest (``Ingestor.reconcile``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import logging
 import os
 import socket
 from typing import Any
 
 from rag.index.keyword import Chunk, DocEntry, KeywordIndex
 
+log = logging.getLogger(__name__)
 GENERATION_ID = "__generation__"
 TERMS_KEY = "hoidap_terms"
 _DOC_PREFIX = "doc:"
 _COPY_PREFIX = "copy:"
+_OUTLINE_PREFIX = "outline:"
+_MATRIX_PREFIX = "bm25:"
+# A matrix is stored base64 in parts of this many characters: one Chroma request per part stays small.
+_MATRIX_PART = 4_000_000
 _PAGE = 2000
 # Chroma needs a vector per record; manifest records are looked up by id only.
 _NO_VECTOR = [1.0]
@@ -68,6 +76,74 @@ def write_copies(manifest: Any, copies: list[dict[str, Any]], removed: list[str]
         manifest.delete(ids=[_COPY_PREFIX + s for s in removed])
 
 
+def write_outlines(manifest: Any, outlines: dict[str, str], removed: list[str]) -> None:
+    """Each document's outline (JSON, rag.documents.outline), what its page is rendered from."""
+    items = sorted(outlines.items())
+    for start in range(0, len(items), 200):
+        page = items[start:start + 200]
+        manifest.upsert(ids=[_OUTLINE_PREFIX + s for s, _ in page], documents=[o for _, o in page],
+                        embeddings=[_NO_VECTOR] * len(page), metadatas=[{"kind": "outline"} for _ in page])
+    ids = [_OUTLINE_PREFIX + s for s in removed]
+    for start in range(0, len(ids), _PAGE):
+        manifest.delete(ids=ids[start:start + _PAGE])
+
+
+def read_outline(manifest: Any, source: str) -> dict[str, Any] | None:
+    got = manifest.get(ids=[_OUTLINE_PREFIX + source], include=["documents"])
+    docs = got.get("documents") or []
+    return json.loads(docs[0]) if docs and docs[0] else None
+
+
+def write_matrix(manifest: Any, generation: int, data: bytes) -> None:
+    """The built BM25 matrix of one generation, so a worker on a new machine loads it instead of building it.
+    Parts carry the generation and the blob's hash: a reader uses them only when both match."""
+    text = base64.b64encode(data).decode("ascii")
+    parts = [text[i:i + _MATRIX_PART] for i in range(0, len(text), _MATRIX_PART)] or [""]
+    digest = hashlib.sha256(data).hexdigest()
+    for i, part in enumerate(parts):
+        manifest.upsert(ids=[f"{_MATRIX_PREFIX}{i}"], documents=[part], embeddings=[_NO_VECTOR],
+                        metadatas=[{"kind": "bm25", "generation": generation, "part": i, "parts": len(parts),
+                                    "sha256": digest}])
+    stale = manifest.get(where={"kind": "bm25"}, include=["metadatas"])
+    extra = [i for i, m in zip(stale.get("ids") or [], stale.get("metadatas") or [], strict=True)
+             if int((m or {}).get("part", 0)) >= len(parts)]
+    if extra:
+        manifest.delete(ids=extra)
+
+
+def publish_matrix(manifest: Any, index: KeywordIndex) -> bool:
+    """Store a built matrix in Chroma when it is still of the committed generation. A failure only costs
+    the next new machine a build, so it is logged, not raised."""
+    if manifest is None:
+        return False
+    try:
+        stamp = read_generation(manifest)
+        if stamp is None or int(stamp["generation"]) != index.generation:
+            return False
+        write_matrix(manifest, index.generation, index.matrix_bytes())
+        return True
+    except Exception as exc:  # noqa: BLE001 - Chroma client errors have no common base class
+        log.warning("could not store the BM25 matrix in Chroma (%s): a new machine will build it", exc)
+        return False
+
+
+def read_matrix(manifest: Any, generation: int) -> bytes | None:
+    """The stored matrix of ``generation``, or None when it is missing, of another generation or incomplete."""
+    head = manifest.get(ids=[f"{_MATRIX_PREFIX}0"], include=["metadatas"])
+    metas = head.get("metadatas") or []
+    if not metas or not metas[0] or int(metas[0].get("generation", -1)) != generation:
+        return None
+    meta = metas[0]
+    ids = [f"{_MATRIX_PREFIX}{i}" for i in range(int(meta["parts"]))]
+    got = manifest.get(ids=ids, include=["documents", "metadatas"])
+    by_id = dict(zip(got.get("ids") or [], zip(got.get("documents") or [], got.get("metadatas") or [],
+                                                 strict=True), strict=True))
+    if any(i not in by_id or by_id[i][1].get("sha256") != meta["sha256"] for i in ids):
+        return None  # parts of two builds (a writer between our reads): not used
+    data = base64.b64decode("".join(by_id[i][0] or "" for i in ids))
+    return data if hashlib.sha256(data).hexdigest() == meta["sha256"] else None
+
+
 def read_copies(manifest: Any) -> list[dict[str, Any]]:
     got = manifest.get(where={"kind": "copy"}, include=["documents"])
     return sorted((json.loads(raw) for raw in got.get("documents") or []), key=lambda c: c["source"])
@@ -88,8 +164,9 @@ def read_docs(manifest: Any) -> dict[str, DocEntry]:
     return docs
 
 
-def load_index(collection: Any, manifest: Any, embedder_id: str) -> KeywordIndex | None:
-    """The keyword index of the committed generation, read from Chroma (None if there is no manifest)."""
+def load_index(collection: Any, manifest: Any, embedder_id: str, terms: bool = True) -> KeywordIndex | None:
+    """The keyword index of the committed generation, read from Chroma (None if there is no manifest).
+    ``terms=False``: the chunks' keyword terms are not kept (a worker that loads the stored matrix)."""
     stamp = read_generation(manifest)
     if stamp is None:
         return None
@@ -106,6 +183,7 @@ def load_index(collection: Any, manifest: Any, embedder_id: str) -> KeywordIndex
             meta, text = by_id[cid]
             # LlamaIndex keeps the node's own metadata (unflattened) in _node_content, its text as the document.
             metadata = dict(json.loads(str(meta["_node_content"])).get("metadata") or {})
-            chunks.append(Chunk(cid, source, text or "", metadata, str(metadata.pop(TERMS_KEY, "") or "")))
+            words = str(metadata.pop(TERMS_KEY, "") or "")
+            chunks.append(Chunk(cid, source, text or "", metadata, words if terms else ""))
     docs = {source: docs[source] for source in sorted(docs)}
     return KeywordIndex(embedder_id, chunks, docs, int(stamp["generation"]), int(stamp.get("terms_version", 1)))

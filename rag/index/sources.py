@@ -21,6 +21,7 @@ class SourceDoc:
     structured: bool = False
     title: str | None = None  # None = read from the text
     sidecar: Sidecar | None = None  # the operator's metadata override
+    ocr_confidence: float | None = None  # scanned pages: Tesseract's mean word confidence (0–100)
 
 
 @dataclass
@@ -67,4 +68,5 @@ def file_sources(settings: Settings, files: list[Path]) -> Iterator[SourceDoc | 
             continue
         # Editing the sidecar re-indexes the document: its hash is part of the document's.
         digest = file_hash(data + b"\x00" + side_data) if side_data else file_hash(data)
-        yield SourceDoc(src, loaded.text, digest, structured=loaded.kind == "markdown", sidecar=sidecar)
+        yield SourceDoc(src, loaded.text, digest, structured=loaded.kind == "markdown", sidecar=sidecar,
+                        ocr_confidence=loaded.ocr_confidence)

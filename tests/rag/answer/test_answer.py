@@ -77,6 +77,6 @@ def test_ask_cli_json_contract(seeded_settings) -> None:  # type: ignore[no-unty
     data = json.loads(out.stdout)
     assert set(data) == {"question", "answer", "refused", "reason", "citations", "contexts", "provider", "timings_ms"}
     assert data["reason"] == "answered" and data["refused"] is False and data["provider"] == "extractive"
-    assert set(data["citations"][0]) == {"n", "source", "title", "date", "section", "basis", "document", "quote"}
+    assert set(data["citations"][0]) == {"n", "source", "title", "date", "section", "basis", "document", "quote", "url"}
     assert set(data["contexts"][0]) == {"source", "text", "score"}
     assert "2030-2045" in data["answer"]

@@ -19,9 +19,10 @@ TEXT = [
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
-def _scanned_pdf(path: Path) -> Path:
-    """An A4-ish page at 200 dpi whose only content is a picture of the text: no text layer."""
-    from PIL import Image, ImageDraw, ImageFont
+def _scanned_pdf(path: Path, blur: float = 0.0) -> Path:
+    """An A4-ish page at 200 dpi whose only content is a picture of the text: no text layer. ``blur``: a bad
+    scan (Gaussian blur radius in pixels)."""
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
     if not FONT.exists():
         pytest.skip("DejaVu Sans is not installed (Debian fonts-dejavu-core) to draw the page")
@@ -30,6 +31,8 @@ def _scanned_pdf(path: Path) -> Path:
     font = ImageFont.truetype(str(FONT), 34)
     for i, line in enumerate(TEXT):
         draw.text((90, 90 + i * 70), line, fill=0, font=font)
+    if blur:
+        page = page.filter(ImageFilter.GaussianBlur(blur))
     page.save(path, "PDF", resolution=200)
     return path
 
@@ -53,6 +56,15 @@ def test_a_scanned_pdf_is_read_with_vietnamese_ocr(tmp_path: Path) -> None:
     print(f"OCR character error rate: {cer:.3f}")
     assert cer < 0.05, loaded.text
     assert "thẩm mỹ" in loaded.text and "Điều 23" in loaded.text
+    assert loaded.ocr_confidence is not None and loaded.ocr_confidence >= 80
+
+
+def test_a_bad_scan_reports_a_low_confidence(tmp_path: Path) -> None:
+    if not ocr.available("vie"):
+        pytest.skip("Tesseract with its Vietnamese model is not installed (apt-get install tesseract-ocr tesseract-ocr-vie)")
+    loaded = load(_scanned_pdf(tmp_path / "blurred.pdf", blur=5.5))
+    print(f"confidence of a blurred scan: {loaded.ocr_confidence}")
+    assert loaded.ocr_confidence is not None and loaded.ocr_confidence < 60
 
 
 def test_without_tesseract_a_scanned_pdf_is_skipped_naming_the_package(tmp_path: Path,
