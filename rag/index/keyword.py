@@ -7,6 +7,7 @@ ids are not in it (left by an interrupted ingest) are ignored.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -70,6 +71,9 @@ class KeywordIndex:
         self._released = False
         self._pending: sparse.csc_matrix | None = None
         self._articles: dict[tuple[str, str], list[Chunk]] | None = None
+        # Where this copy came from: "file" (the local cache), "chroma" (rebuilt from Chroma's chunks) or
+        # "chroma-matrix" (Chroma's chunks and the matrix stored there: nothing was built).
+        self.origin = "file"
         for c in chunks or []:
             self._append(c)
 
@@ -192,15 +196,30 @@ class KeywordIndex:
         if not idx or weights.shape[0] == 0:
             return total
         q = np.bincount(np.asarray(idx), minlength=weights.shape[1]).astype(np.float32)
+        cols = np.nonzero(q)[0]
+        # One slice of the matrix for all the question's terms; each field is then a product with its part of q.
+        part = weights[:, cols]
+        fields = self._field[cols]
         for fld, share in ((0, 1.0 - word_weight), (1, word_weight)):
-            cols = np.nonzero((q > 0) & (self._field == fld))[0]
-            if share <= 0 or not len(cols):
+            mask = fields == fld
+            if share <= 0 or not mask.any():
                 continue
-            sub = np.asarray(weights[:, cols] @ q[cols]).ravel()
+            sub = np.asarray(part @ np.where(mask, q[cols], 0.0).astype(np.float32)).ravel()
             top = float(sub.max())
             if top > 0:
                 total += share * sub / top
         return total
+
+    def rarest(self, terms: list[str], limit: int) -> list[str]:
+        """A question's terms cut to its ``limit`` rarest distinct ones (highest idf), repeats kept: the
+        common words of a long question cost the most (long matrix columns) and tell the least."""
+        distinct = [t for t in dict.fromkeys(terms) if t in self.vocab]
+        if len(distinct) <= limit:
+            return terms
+        if self._weights is None:
+            self._build()
+        keep = set(sorted(distinct, key=lambda t: -float(self.idf[self.vocab[t]]))[:limit])
+        return [t for t in terms if t in keep]
 
     def term_df(self, term: str) -> int:
         if self._weights is None:
@@ -217,11 +236,11 @@ class KeywordIndex:
     # -- persistence -------------------------------------------------------
     def save(self, path: Path) -> None:
         """Write atomically: readers see the old file or the new one, never half."""
-        if self._released:
-            raise RuntimeError("this keyword index released its terms (a worker's copy) and cannot be saved")
         path.parent.mkdir(parents=True, exist_ok=True)
+        # A worker's copy (terms released) is saved without terms: a worker can start from it and the
+        # matrix beside it; a writer, which needs the terms, reads Chroma instead.
         header = {"format": FORMAT_VERSION, "embedder_id": self.embedder_id, "generation": self.generation,
-                  "terms_version": self.terms_version, "chunks": len(self._chunks),
+                  "terms_version": self.terms_version, "chunks": len(self._chunks), "terms": not self._released,
                   "docs": {s: vars(d) for s, d in self.docs.items()}}
         fd, tmp = tempfile.mkstemp(prefix=".keyword-", suffix=".tmp", dir=path.parent)
         try:
@@ -251,6 +270,8 @@ class KeywordIndex:
                 docs = {s: DocEntry(**d) for s, d in header["docs"].items()}
                 index = cls(header["embedder_id"], [], docs, header["generation"], header.get("terms_version", 1))
                 matrix = not terms and index._load_matrix(matrix_path(path))
+                if header.get("terms") is False and not matrix:
+                    raise IndexCorruptError(f"Keyword cache {path} holds no terms (a worker's copy); {rebuild}.")
                 chunks = []
                 for line in fh:
                     c = json.loads(line)
@@ -274,16 +295,23 @@ class KeywordIndex:
         """True for a worker's copy: no per-chunk terms in memory, so it cannot be saved."""
         return self._released
 
+    def matrix_bytes(self) -> bytes:
+        """The built BM25 matrix as one npz blob (vocabulary, idf and field of each term included)."""
+        weights = self._weights if self._weights is not None else self._build()
+        buf = io.BytesIO()
+        np.savez(buf, generation=np.int64(self.generation), rows=np.int64(len(self._chunks)),
+                 data=weights.data, indices=weights.indices, indptr=weights.indptr,
+                 shape=np.asarray(weights.shape), field=self._field, idf=self.idf,
+                 term_counts=self.term_counts, vocab=np.asarray("\n".join(self.vocab)))
+        return buf.getvalue()
+
     def save_matrix(self, path: Path) -> None:
         """The built BM25 matrix beside the keyword file, so the next worker to start need not build it."""
-        weights = self._weights if self._weights is not None else self._build()
+        data = self.matrix_bytes()
         fd, tmp = tempfile.mkstemp(prefix=".bm25-", suffix=".npz", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, generation=np.int64(self.generation), rows=np.int64(len(self._chunks)),
-                         data=weights.data, indices=weights.indices, indptr=weights.indptr,
-                         shape=np.asarray(weights.shape), field=self._field, idf=self.idf,
-                         term_counts=self.term_counts, vocab=np.asarray("\n".join(self.vocab)))
+                fh.write(data)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -291,16 +319,34 @@ class KeywordIndex:
 
     def _load_matrix(self, path: Path) -> bool:
         try:
-            with np.load(path) as z:
+            return self._read_matrix(path.read_bytes())
+        except OSError:
+            return False
+
+    def _read_matrix(self, data: bytes) -> bool:
+        """Take a stored matrix as ``_pending`` when it is of this index's generation."""
+        try:
+            with np.load(io.BytesIO(data)) as z:
                 if int(z["generation"]) != self.generation:
                     return False
                 vocab = str(z["vocab"]).split("\n") if int(z["shape"][1]) else []
                 self._pending = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
                 self._field, self.idf, self.term_counts = z["field"], z["idf"], z["term_counts"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError):
             return False
         self.vocab = {t: i for i, t in enumerate(vocab)}
         return len(self.vocab) == self._pending.shape[1]
+
+    def adopt_matrix(self, data: bytes) -> bool:
+        """Use a stored matrix (from Chroma) instead of building one: only one of this generation and of
+        exactly these chunks. The chunks' terms are then dropped, as after ``release_terms``."""
+        if not self._read_matrix(data) or self._pending is None or self._pending.shape[0] != len(self._chunks):
+            self._pending = None
+            return False
+        self._weights, self._pending, self._released = self._pending, None, True
+        for c in self._chunks:
+            c.terms = ""
+        return True
 
     @property
     def outdated(self) -> bool:

