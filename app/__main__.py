@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--health", action="store_true", help="bench: GET /api/health -n times instead (latency)")
     p.add_argument("--page", action="store_true",
                    help="bench: load the largest legal document's page (/van-ban/{id}) -n times instead (latency)")
+    p.add_argument("--first-start", type=Path, metavar="DIR",
+                   help="bench: start a real server on a fresh data dir with DIR as seeds; answers over HTTP for "
+                        "--seconds after its first index, then after a restart")
+    p.add_argument("--seconds", type=float, default=180, help="bench --first-start: seconds of questions each time")
+    p.add_argument("--questions", type=Path, help="bench --first-start: JSONL with a 'question' per line "
+                                                  "(default eval/datasets/golden.jsonl)")
     args = p.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.paths.data_dir / "logs")
@@ -31,6 +37,17 @@ def main(argv: list[str] | None = None) -> int:
 
         n = Stores(settings).feedback.export_negative(Path(args.out))
         print(f"exported {n} 👎 items to {args.out}")
+        return 0
+    if args.command == "bench" and args.first_start:
+        import json
+
+        from app.bench_restart import bench_first_start
+
+        if not args.first_start.is_dir():
+            print(f"error: --first-start {args.first_start} is not a folder of documents", file=sys.stderr)
+            return 2
+        print(json.dumps(bench_first_start(settings, args.first_start.resolve(), args.seconds, args.questions),
+                         indent=2))
         return 0
     if args.command == "bench":
         import json

