@@ -66,9 +66,18 @@ def _ask_for(url: str, questions: list[str], seconds: float) -> dict[str, Any]:
             lat.append((time.perf_counter() - t0) * 1000)
             errors += r.status_code != 200
             i += 1
-    lat.sort()
-    return {"answers": len(lat), "non_200": errors, "p50_ms": round(statistics.median(lat), 1),
-            "p95_ms": round(lat[max(0, int(0.95 * len(lat)) - 1)], 1), "max_ms": round(lat[-1], 1)}
+    # The first pass asks each question once: none of it was answered on this machine before. Later passes
+    # repeat questions, as citizens do, and meet what the first pass left in the caches.
+    return {"answers": len(lat), "non_200": errors, **_figures(lat),
+            "first_pass": {"answers": min(len(lat), len(questions)), **_figures(lat[:len(questions)])}}
+
+
+def _figures(lat: list[float]) -> dict[str, float]:
+    ordered = sorted(lat)
+    if not ordered:
+        return {}
+    return {"p50_ms": round(statistics.median(ordered), 1),
+            "p95_ms": round(ordered[max(0, int(0.95 * len(ordered)) - 1)], 1), "max_ms": round(ordered[-1], 1)}
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -174,7 +174,8 @@ class Assistant:
     def _extract(self, question: str, plan: Question, hits: list[Hit], qwords: QuestionWords,
                  notice: str | None = None, evidence: float = 1.0) -> Generator[Event, None, Reply]:
         qvec = plan.vector if plan.vector is not None else self.embedder.embed_queries([plan.dense_text])[0]
-        ranked = rank_sentences(plan, qwords, qvec, hits, self.embedder, self.retriever.keyword())
+        ranked = rank_sentences(plan, qwords, qvec, hits, self.embedder, self.retriever.keyword(),
+                                self.settings.answer.embed_candidates)
         chosen = with_stated_basis(continue_colon(select(ranked, plan, self.settings.answer.max_sentences), hits), hits)
         top = ranked[0].score if ranked else 0.0
         if plan.kind in STRICT_SHAPES:

