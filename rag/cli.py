@@ -99,6 +99,32 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fit(settings: Settings, args: argparse.Namespace) -> int:
+    from rag.search.fit import collect, fit, report
+    from rag.search.retriever import FEATURES, Retriever
+
+    sets = {}
+    for spec in args.set or [str(PROJECT_ROOT / "eval" / "datasets" / "law_bhyt.jsonl")]:
+        path, _, data_dir = spec.partition("=")
+        s = settings.model_copy(deep=True)
+        if data_dir:
+            s.paths.data_dir = Path(data_dir)
+        if not Path(path).is_file():
+            raise InvalidInputError(f"--set {spec}: {path} is not a JSONL file of questions with legal_basis.")
+        print(f"collecting {path}", file=sys.stderr)
+        sets[Path(path).parent.name + "/" + Path(path).name] = collect(s, Path(path))
+    defaults = Retriever(settings).weights()
+    out = report(sets, defaults, args.c)
+    weights = fit([it for items in sets.values() for it in items], defaults, args.c)
+    out["weights"] = {f: round(float(w), 4) for f, w in zip(FEATURES, weights, strict=True)}
+    if args.out:
+        Path(args.out).write_text(json.dumps({"features": list(FEATURES), "weights": [float(w) for w in weights],
+                                              "fitted_on": list(sets), "c": args.c, "report": out},
+                                             ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _print_json(out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description="Vietnamese health-policy QA over your documents.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -125,11 +151,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=None)
     s.add_argument("--sizes", default="1,10,50", help="scale: multiples of the seeds to index (1 = seeds alone)")
     s.add_argument("--shared", help="scale: the shared folder with bench/ and corpus/ (default ../shared)")
+    s = sub.add_parser("fit", help="learn the ranking weights from questions with gold articles; report folds")
+    s.add_argument("--set", action="append", metavar="QUESTIONS[=DATA_DIR]",
+                   help="JSONL of questions with legal_basis, and the data dir of the index holding their documents "
+                        "(default: eval/datasets/law_bhyt.jsonl on this index); repeatable")
+    s.add_argument("--out", help="write the fitted weights here (JSON), for HOIDAP_RETRIEVE__RANKER_FILE")
+    s.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the logistic regression")
     return p
 
 
 COMMANDS = {"ingest": cmd_ingest, "retrieve": cmd_retrieve, "ask": cmd_ask, "doctor": cmd_doctor,
-            "bench": cmd_bench}
+            "bench": cmd_bench, "fit": cmd_fit}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,6 +76,8 @@ class RetrieveSettings(BaseModel):
     word_weight: float = Field(0.3, ge=0.0, le=1.0,
         description="Share of whole-word matches in the keyword score (syllable matches get the rest).")
     max_query_chars: int = Field(2000, ge=10, description="Longest question accepted.")
+    ranker_file: str = Field("", description="Ranking weights fitted by `python -m rag fit` (JSON); empty: the "
+                             "fusion weights and priors above.")
     max_query_terms: int = Field(
         48, ge=4, description="Keyword terms searched per question: a long question keeps its rarest ones.")
     superseded_penalty: float = Field(1.0, ge=0.0, le=5.0,

@@ -22,6 +22,7 @@ from rag.index.store import IndexLocation, open_collection, open_manifest, reset
 from rag.search.as_of import read_as_of
 from rag.search.named_documents import NamedDocs, named_refs
 from rag.search.question import Question, typed_plain
+from rag.search.ranking import FEATURES, heading_terms, load_weights
 from rag.settings import Settings
 from rag.text import lexicon
 from rag.text.abbrev import expand_abbreviations
@@ -160,6 +161,7 @@ class Retriever:
         self._stamp: tuple[float, int] | None = None
         self._checked = 0.0
         self._manifest: Any = None
+        self.count_headings = False  # the heading feature even when its weight is 0 (fitting)
         self._writer: dict[str, Any] = {}
         self._restorer: Restorer | None = None
         self._named: NamedDocs | None = None
@@ -301,10 +303,27 @@ class Retriever:
 
     def search_question(self, plan: Question, k: int | None = None) -> list[Hit]:
         k = k or self.settings.retrieve.top_k
+        found = self.candidates(plan)
+        if found is None:
+            return []
+        index = self.keyword()
+        cands, d, s, features = found
+        fused = features @ self.weights()
+        order = np.argsort(-fused, kind="stable")[:k]
+        hits = []
+        for rank, i in enumerate(order, start=1):
+            chunk = index.get(cands[i])
+            hits.append(Hit(chunk.chunk_id, float(fused[i]), float(d[i]), float(s[i]), chunk.text,
+                            chunk.metadata, rank, plan.as_of or self.settings.answer.today()))
+        return hits
+
+    def candidates(self, plan: Question) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None:
+        """The chunks that compete for a question (the best of each retriever and of each document it names),
+        their dense and keyword scores and their FEATURES rows; None when there are none."""
         n = self.settings.retrieve.candidates
         index = self.keyword()
         if len(index) == 0:
-            return []
+            return None
         kw = self.keyword_scores(plan)
         vec, dense = self.dense(plan.dense_text, n)
         plan.vector = vec
@@ -319,17 +338,10 @@ class Retriever:
                 dense[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), vec))
         cands = [c for c in cands if c in dense]
         if not cands:
-            return []
+            return None
         d = np.array([dense[c] for c in cands], dtype=np.float32)
         s = np.array([kw[index.row(c)] for c in cands], dtype=np.float32)
-        fused = self.features(plan, d, s, [index.get(c).metadata for c in cands]) @ self.weights()
-        order = np.argsort(-fused, kind="stable")[:k]
-        hits = []
-        for rank, i in enumerate(order, start=1):
-            chunk = index.get(cands[i])
-            hits.append(Hit(chunk.chunk_id, float(fused[i]), float(d[i]), float(s[i]), chunk.text,
-                            chunk.metadata, rank, plan.as_of or self.settings.answer.today()))
-        return hits
+        return cands, d, s, self.features(plan, d, s, [index.get(c).metadata for c in cands])
 
     def _named_candidates(self, plan: Question, kw: np.ndarray, per_doc: int = 10) -> list[str]:
         """The best keyword matches inside each document the question names, so they can compete."""
@@ -355,7 +367,16 @@ class Retriever:
         about_changes = plan.about_changes or plan.about_transition
         out = np.zeros((len(metas), len(FEATURES)), dtype=np.float32)
         out[:, 0], out[:, 1] = _z(dense), _z(keyword)
+        index = self.keyword()
+        asked = {t: float(index.idf[index.vocab[t]]) for t in set(plan.terms) if t in index.vocab}
+        total = sum(asked.values()) or 1.0
+        # Headings are tokenized once each (cached), and only when they count (`rag fit` always counts them).
+        with_heading = self.count_headings or bool(self.weights()[FEATURES.index("heading")])
         for i, meta in enumerate(metas):
+            if with_heading:
+                # The article's heading as a field of its own: how much of the question (by rarity) it says.
+                heading = heading_terms(str(meta.get("section") or ""))
+                out[i, 5] = sum(w for t, w in asked.items() if t in heading) / total
             source = str(meta.get("source", ""))
             if source in plan.named:
                 out[i, 2] = 1.0
@@ -369,11 +390,13 @@ class Retriever:
         """How FEATURES add up to a candidate's score: the settings' fusion weights and priors. Amendment
         history and transitional articles say how the rule changed, not the rule: they yield to it."""
         r = self.settings.retrieve
+        fitted = load_weights(r.ranker_file)
+        if fitted is not None:
+            return fitted
         return np.array([r.dense_weight, 1 - r.dense_weight, r.named_document_boost, -r.superseded_penalty,
-                         -0.5 * r.dense_weight], dtype=np.float32)
+                         -0.5 * r.dense_weight, 0.0], dtype=np.float32)
 
 
-FEATURES = ("dense", "keyword", "named_document", "not_in_force", "aside_from_the_rule")
 _NOT_IN_FORCE = {"superseded", "expired"}
 _TRANSITION_RE = re.compile(r"\bchuyen tiep\b")
 

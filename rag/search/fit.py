@@ -1,0 +1,152 @@
+"""`python -m rag fit`: the ranking weights, learned from questions with gold articles, and proved on folds
+they were not fitted on.
+
+Each labelled question is retrieved as it would be answered; every candidate chunk becomes a row of
+``FEATURES`` (rag.search.ranking), labelled 1 when its article is one of the question's gold articles. A
+logistic regression (scikit-learn) fits the weights; a candidate's score is its row times them, as the
+settings' hand-set weights do. Figures are article hit@1 and hit@5 of the ranking, for the settings' weights
+and for fitted ones, on the folds fitted on and on held-out folds: k-fold by question, and leave-one-law-out
+where questions name their law (ALQAC).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.errors import InvalidInputError
+from rag.search.ranking import FEATURES
+from rag.search.retriever import Retriever
+from rag.settings import Settings
+
+
+@dataclass
+class Labelled:
+    """One question's candidates: their features, whether each is a gold article, and their article keys."""
+
+    group: str  # the law (leave-one-law-out) or the dataset
+    features: np.ndarray
+    gold: np.ndarray
+    articles: list[tuple[str, str]]
+
+
+def _article_key(source: str, article: str) -> tuple[str, str]:
+    return Path(source).name, str(article).lower()
+
+
+def collect(settings: Settings, questions: Path, group_field: str = "law") -> list[Labelled]:
+    """Candidates and labels of every question of a JSONL set (``question``, ``legal_basis``) on the index of
+    ``settings``."""
+    retriever = Retriever(settings)
+    retriever.count_headings = True
+    index = retriever.keyword()
+    out = []
+    for n, line in enumerate(questions.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        default = (row.get("sources") or [""])[0]  # the golden format names the law once, in "sources"
+        gold = {_article_key(b.get("source") or default, b["article"]) for b in row.get("legal_basis") or []}
+        if not gold:
+            continue
+        found = retriever.candidates(retriever.analyse(row["question"]))
+        if found is None:
+            continue
+        cands, _, _, features = found
+        keys = [_article_key(index.get(c).doc_source, str(index.get(c).metadata.get("article") or "")) for c in cands]
+        out.append(Labelled(str(row.get(group_field) or questions.stem), features,
+                            np.array([k in gold for k in keys], dtype=bool), keys))
+        if n % 25 == 0:
+            print(f"  {questions.name}: {n} questions", file=sys.stderr, flush=True)
+    return out
+
+
+def hits(items: list[Labelled], weights: np.ndarray) -> dict[str, float]:
+    """Article hit@1 and hit@5 of the ranking the weights give."""
+    at1 = at5 = 0
+    for it in items:
+        order = np.argsort(-(it.features @ weights), kind="stable")
+        seen: list[tuple[str, str]] = []
+        for i in order:
+            if it.articles[i] not in seen:
+                seen.append(it.articles[i])
+            if len(seen) == 5:
+                break
+        golden = {it.articles[i] for i in np.nonzero(it.gold)[0]}
+        at1 += bool(seen and seen[0] in golden)
+        at5 += bool(set(seen) & golden)
+    n = max(len(items), 1)
+    return {"questions": len(items), "hit_at_1": round(at1 / n, 3), "hit_at_5": round(at5 / n, 3)}
+
+
+# Fitted from the labelled questions. The others keep the settings' weights: no labelled question names its
+# document or asks about amendments, so the data cannot say what those are worth.
+FITTED = ("dense", "keyword", "not_in_force", "heading")
+
+
+def fit(items: list[Labelled], defaults: np.ndarray, c: float = 1.0) -> np.ndarray:
+    """Weights of a logistic regression on every candidate row (balanced classes) for the FITTED features,
+    scaled so the dense and keyword weights add up to 1 as the settings' do (a ranking does not change with the
+    scale); the other features keep ``defaults``."""
+    from sklearn.linear_model import LogisticRegression
+
+    cols = [FEATURES.index(f) for f in FITTED]
+    x = np.vstack([it.features for it in items])[:, cols]
+    y = np.concatenate([it.gold for it in items])
+    if y.all() or not y.any():
+        raise InvalidInputError("The labelled questions give no positive or no negative candidate to learn from.")
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    model.fit(x, y)
+    learned = model.coef_[0].astype(np.float32)
+    scale = float(learned[0] + learned[1])
+    learned = learned / scale if scale > 0 else learned
+    out = defaults.astype(np.float32).copy()
+    out[cols] = learned
+    return out
+
+
+def folds(items: list[Labelled], by_group: bool, k: int = 5) -> list[tuple[str, list[int], list[int]]]:
+    """(name, train, test) index lists: leave one group out, or k folds by question (a fixed interleave)."""
+    if by_group:
+        groups = sorted({it.group for it in items})
+        return [(g, [i for i, it in enumerate(items) if it.group != g], [i for i, it in enumerate(items)
+                                                                          if it.group == g]) for g in groups]
+    return [(f"fold{f}", [i for i in range(len(items)) if i % k != f], [i for i in range(len(items)) if i % k == f])
+            for f in range(k)]
+
+
+def cross(items: list[Labelled], by_group: bool, defaults: np.ndarray, c: float) -> dict[str, Any]:
+    """Fitted on the training folds, scored on them and on the held-out fold; summed over the folds."""
+    held: list[Labelled] = []
+    trained: list[dict[str, float]] = []
+    scored_held: list[tuple[np.ndarray, Labelled]] = []
+    for _, train, test in folds(items, by_group):
+        if not train or not test:
+            continue
+        w = fit([items[i] for i in train], defaults, c)
+        trained.append(hits([items[i] for i in train], w))
+        scored_held += [(w, items[i]) for i in test]
+        held += [items[i] for i in test]
+    at1 = sum(hits([it], w)["hit_at_1"] for w, it in scored_held) / max(len(scored_held), 1)
+    at5 = sum(hits([it], w)["hit_at_5"] for w, it in scored_held) / max(len(scored_held), 1)
+    return {"held_out": {"questions": len(held), "hit_at_1": round(at1, 3), "hit_at_5": round(at5, 3)},
+            "training_folds": {"hit_at_1": round(float(np.mean([t["hit_at_1"] for t in trained])), 3),
+                               "hit_at_5": round(float(np.mean([t["hit_at_5"] for t in trained])), 3)}}
+
+
+def report(sets: dict[str, list[Labelled]], defaults: np.ndarray, c: float) -> dict[str, Any]:
+    everything = [it for items in sets.values() for it in items]
+    out: dict[str, Any] = {"features": list(FEATURES), "c": c, "sets": {}}
+    for name, items in sets.items():
+        by_law = len({it.group for it in items}) > 1
+        out["sets"][name] = {"settings_weights": hits(items, defaults),
+                             "k_fold_by_question": cross(items, False, defaults, c),
+                             **({"leave_one_law_out": cross(items, True, defaults, c)} if by_law else {})}
+    out["all_sets"] = {"settings_weights": hits(everything, defaults),
+                       "k_fold_by_question": cross(everything, False, defaults, c)}
+    return out

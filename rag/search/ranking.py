@@ -1,0 +1,37 @@
+"""What a candidate's ranking score is made of: the FEATURES, and the weights `python -m rag fit` learns for them."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import InvalidInputError
+from rag.text.tokens import doc_terms
+
+FEATURES = ("dense", "keyword", "named_document", "not_in_force", "aside_from_the_rule", "heading")
+
+
+@lru_cache(maxsize=4)
+def load_weights(path: str) -> np.ndarray | None:
+    """Weights fitted by `python -m rag fit` (a JSON file naming its FEATURES); None: the settings' weights."""
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInputError(f"Ranker weights {path} are unreadable ({exc}); refit with `python -m rag fit`.") from exc
+    if tuple(data.get("features") or ()) != FEATURES:
+        raise InvalidInputError(f"Ranker weights {path} are for other features; refit with `python -m rag fit`.")
+    return np.asarray(data["weights"], dtype=np.float32)
+
+
+@lru_cache(maxsize=20_000)
+def heading_terms(section: str) -> frozenset[str]:
+    """Search terms of the article heading in a chunk's path ('Chương I › Điều 3. Nguyên tắc … › khoản 1')."""
+    article = next((p for p in section.split(" › ") if p.startswith("Điều ")), "")
+    heading = re.sub(r"^Điều\s+\S+?\.?\s*", "", article)
+    return frozenset(doc_terms(heading)) if heading else frozenset()
