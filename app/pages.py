@@ -19,7 +19,7 @@ from app.api_errors import ApiError
 from app.document_page import not_found_page, render, structure_json
 from app.render import status_text
 from app.service import STATIC, Service, cached_response, cors_headers
-from rag.documents.outline import PAGE_PREFIX
+from rag.documents.outline import page_url
 from rag.errors import RagError
 from rag.index.keyword import DocEntry
 from rag.index.manifest import read_outline
@@ -37,19 +37,19 @@ class Pages:
     def __init__(self, svc: Service) -> None:
         self.svc = svc
         self._lock = threading.Lock()
-        self._ids: tuple[int, dict[str, DocEntry]] = (-1, {})
+        # Per index copy: page id -> entry, and số hiệu -> page id (to link a replacement that is indexed).
+        self._ids: tuple[int, dict[str, DocEntry], dict[str, str]] = (-1, {}, {})
         self._outlines: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
     def _index(self) -> tuple[dict[str, DocEntry], dict[str, str]]:
         keyword = self.svc.assistant.retriever.keyword()
         with self._lock:
             if self._ids[0] != id(keyword):
-                self._ids = (id(keyword), {str(e.metadata.get("page_id")): e for e in keyword.docs.values()
-                                           if e.metadata.get("page_id")})
-            ids = self._ids[1]
-        numbers = {_norm(str(e.metadata.get("doc_number") or "")): pid for pid, e in ids.items()
-                   if e.metadata.get("doc_number")}
-        return ids, numbers
+                ids = {str(e.metadata.get("page_id")): e for e in keyword.docs.values() if e.metadata.get("page_id")}
+                numbers = {_norm(str(e.metadata.get("doc_number") or "")): pid for pid, e in ids.items()
+                           if e.metadata.get("doc_number")}
+                self._ids = (id(keyword), ids, numbers)
+            return self._ids[1], self._ids[2]
 
     def find(self, doc_id: str) -> tuple[DocEntry, dict[str, Any], str | None] | None:
         """(manifest entry, outline, page id of its replacement when indexed) or None."""
@@ -99,7 +99,7 @@ def pages(request: Request) -> Pages:
 def attributes(entry: DocEntry, svc: Service) -> dict[str, Any]:
     meta = entry.metadata
     info = document_info(meta, svc.settings.answer.today())
-    return {"id": meta.get("page_id"), "url": PAGE_PREFIX + str(meta.get("page_id")), "title": meta.get("title") or "",
+    return {"id": meta.get("page_id"), "url": page_url(str(meta.get("page_id"))), "title": meta.get("title") or "",
             "date": meta.get("date") or None, "publisher": meta.get("publisher") or None, **info}
 
 
@@ -112,7 +112,7 @@ def document_json(doc_id: str, request: Request) -> JSONResponse:
     entry, outline, replacement = found
     body = {**attributes(entry, svc), "kind": outline.get("kind"), "articles": outline.get("articles", 0),
             "unreadable": bool(outline.get("unreadable")),
-            "replaced_by_url": PAGE_PREFIX + replacement if replacement else None,
+            "replaced_by_url": page_url(replacement) if replacement else None,
             "structure": structure_json(outline)}
     return JSONResponse(body, headers=cors_headers(request, True))
 
@@ -128,7 +128,7 @@ def document_page(doc_id: str, request: Request, trich: str = "") -> Response:
     doc = attributes(entry, svc)
     page = render(doc, outline, texts["document"], status=status_text(doc, texts) if doc.get("status") else "",
                   site_title=texts["title"], quote=trich[:2000],
-                  replacement_url=PAGE_PREFIX + replacement if replacement else None)
+                  replacement_url=page_url(replacement) if replacement else None)
     return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
 
