@@ -27,7 +27,7 @@ class Item:
     history: list[dict[str, str]] = field(default_factory=list)
     expected_reason: str = "answered"
     context: str = ""  # CSV datasets: the passage the question was written from
-    legal_basis: list[dict[str, str]] = field(default_factory=list)  # acceptable {"article", "clause"?}
+    legal_basis: list[dict[str, str]] = field(default_factory=list)  # acceptable {"article", "clause"?, "point"?}
 
     @property
     def answerable(self) -> bool:

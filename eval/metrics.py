@@ -126,10 +126,10 @@ def legal_basis_accuracy(citations: list[dict[str, Any]], expected: list[dict[st
 
 @numeric_metric(name="legal_clause_accuracy", allowed_values=(0.0, 1.0))
 def legal_clause_accuracy(citations: list[dict[str, Any]], expected: list[dict[str, str]]) -> float:
-    """1 when the first legal basis cites an expected Điều and, where one is expected, its khoản."""
+    """1 when the first legal basis cites an expected Điều and, where they are expected, its khoản and điểm."""
     refs = _first_basis_refs(citations)
     return float(any(ref[2] == e["article"].lower() and (not e.get("clause") or ref[1] == e["clause"])
-                     for ref in refs for e in expected))
+                     and (not e.get("point") or ref[0] == e["point"]) for ref in refs for e in expected))
 
 
 def _gold(expected: list[dict[str, str]]) -> set[tuple[str | None, str]]:

@@ -114,12 +114,13 @@ def cmd_fit(settings: Settings, args: argparse.Namespace) -> int:
         print(f"collecting {path}", file=sys.stderr)
         sets[Path(path).parent.name + "/" + Path(path).name] = collect(s, Path(path))
     defaults = Retriever(settings).weights()
-    out = report(sets, defaults, args.c)
-    weights = fit([it for items in sets.values() for it in items], defaults, args.c)
+    out = report(sets, defaults, args.c, args.keep_fusion)
+    weights = fit([it for items in sets.values() for it in items], defaults, args.c, args.keep_fusion)
     out["weights"] = {f: round(float(w), 4) for f, w in zip(FEATURES, weights, strict=True)}
     if args.out:
         Path(args.out).write_text(json.dumps({"features": list(FEATURES), "weights": [float(w) for w in weights],
-                                              "fitted_on": list(sets), "c": args.c, "report": out},
+                                              "fitted_on": list(sets), "c": args.c,
+                                              "keep_fusion": args.keep_fusion, "report": out},
                                              ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _print_json(out)
     return 0
@@ -157,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: eval/datasets/law_bhyt.jsonl on this index); repeatable")
     s.add_argument("--out", help="write the fitted weights here (JSON), for HOIDAP_RETRIEVE__RANKER_FILE")
     s.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the logistic regression")
+    s.add_argument("--keep-fusion", action="store_true",
+                   help="keep the settings' dense/keyword fusion and learn only the validity and heading weights")
     return p
 
 

@@ -50,6 +50,9 @@ class ChunkSettings(BaseModel):
     max_tokens: int = Field(260, ge=40, le=480, description="Target chunk size in tiktoken tokens.")
     legal_max_tokens: int = Field(240, ge=80, le=1000,
         description="Largest chunk of a legal text (an article, or its khoản and điểm) in tiktoken tokens.")
+    item_min_points: int = Field(2, ge=0, le=50,
+        description="A khoản listing at least this many điểm also indexes each điểm as a search unit of its own, "
+        "under the khoản's lead (0 = off).")
     overlap_sentences: int = Field(1, ge=0, le=3, description="Sentences repeated at the start of the next chunk.")
     encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens (offline cache).")
 
@@ -91,7 +94,7 @@ class AnswerSettings(BaseModel):
     # 6, measured: the golden, law_bhyt and ALQAC (100 questions) figures are those of 14, at about half the
     # answer step's time on a question never asked; 4 lost a key fact of the law set.
     embed_candidates: int = Field(
-        6, ge=2, le=64, description="Candidate sentences (the lexically best) embedded per extractive answer: "
+        4, ge=2, le=64, description="Candidate sentences (the lexically best) embedded per extractive answer: "
         "the answer step's cost on a question not seen before.")
     evidence_threshold: float = Field(0.5, ge=0.0, le=1.0,
         description="Minimum evidence score to answer; below it the assistant says the documents do not hold the answer.")

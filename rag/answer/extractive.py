@@ -31,7 +31,7 @@ _HEADING_MAX_WORDS = 14
 _CLOSERS = "\"”’)» "
 # A sentence that states its legal basis: "Căn cứ khoản 1 Điều 23 …", "Theo Điều 36 Nghị định 188/2025/NĐ-CP …".
 _STATES_BASIS_RE = re.compile(r"^(?:căn cứ|theo(?: quy định(?: tại)?)?)\s+(?:(?:điểm|khoản)\s+\S+\s+)*điều\s+\d", re.IGNORECASE)
-_PRESELECT = 6
+_PRESELECT = 4
 _DUPLICATE = 0.7
 
 

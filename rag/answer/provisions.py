@@ -114,9 +114,36 @@ def _capped(units: list[Unit], cap: int) -> tuple[list[str], bool]:
 
 
 def whole_article(hit_no: int, hit: Hit, index: KeywordIndex, cap: int) -> Provision:
-    """An article whose heading is the answer ("Quyền của người tham gia bảo hiểm y tế"): all of it."""
-    lines, truncated = _capped(_in_force(_hit_units(index, hit)), cap)
+    """An article whose heading is the answer ("Quyền của người tham gia bảo hiểm y tế"): all of it that
+    states the rule. A khoản that only says who details it ("Chính phủ quy định chi tiết khoản 1 Điều này")
+    is left out; when one khoản is left, it is the basis."""
+    every = _hit_units(index, hit)
+    units = _stating(_in_force(every))
+    lines, truncated = _capped(units, cap)
+    clauses = list(dict.fromkeys(u.clause for u in units))
+    if len(clauses) == 1 and clauses[0] is not None:
+        return Provision(hit_no, hit.article, clauses[0], None, lines, truncated)
+    if len(units) < len(every) and None not in clauses and not truncated:
+        # Not all of the article (a repealed or delegating khoản left out): the basis names what is quoted.
+        return Provision(hit_no, hit.article, None, None, lines, False, clauses=[c for c in clauses if c])
     return Provision(hit_no, hit.article, None, None, lines, truncated)
+
+
+# "Chính phủ quy định chi tiết …", "Bộ trưởng Bộ Y tế quy định …", "Ủy ban nhân dân cấp tỉnh hướng dẫn …".
+_DELEGATES_RE = re.compile(
+    r"^\s*(?:\d{1,2}[a-zđ]?\.\s*)?(?:Chính phủ|Thủ tướng Chính phủ|Bộ trưởng[^;:.]{0,80}?|Bộ [^;:.]{0,40}?|"
+    r"Ủy ban[^;:.]{0,60}?|Hội đồng[^;:.]{0,60}?)\s+(?:quy định|hướng dẫn)\b[^:]*$", re.IGNORECASE)
+
+
+def delegates(unit: Unit) -> bool:
+    """A khoản that only names who details a rule: it states no rule itself."""
+    return unit.point is None and bool(_DELEGATES_RE.match(" ".join(unit.lines)))
+
+
+def _stating(units: list[Unit]) -> list[Unit]:
+    """The units without the khoản that only delegate, unless nothing else is left."""
+    kept = [u for u in units if not (u.clause is not None and delegates(u))]
+    return kept if any(u.clause is not None for u in kept) else units
 
 
 _REPEALED_RE = re.compile(r"^\s*(?:\d{1,2}\.|[a-zđ]\d?\))?\s*\((?:được\s+|đã\s+)?bãi\s+bỏ\)\s*\.?\s*$", re.IGNORECASE)
@@ -128,9 +155,9 @@ def _in_force(units: list[Unit]) -> list[Unit]:
 
 
 def _whole_procedure(hit_no: int, hit: Hit, units: list[Unit], cap: int, sentence: str) -> Provision | None:
-    """Every khoản of the article, when it fits: a procedure (who applies, where, what to file, how long)
-    is the whole article, not the one khoản that shares the question's words."""
-    units = _in_force(units)
+    """Every khoản of the article that states a step, when it fits: a procedure (who applies, where, what to
+    file, how long) is the whole article, not the one khoản that shares the question's words."""
+    units = _stating(_in_force(units))
     clauses = list(dict.fromkeys(u.clause for u in units if u.clause))
     lines, truncated = _capped(units, cap)
     if truncated or len(clauses) < 2:

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Literal
 
 from rag.text import lexicon
+from rag.text.abbrev import full_forms
 from rag.text.normalize import diacritic_ratio, fold, search_key
 
 Route = Literal["emergency", "medical_advice"]
@@ -31,6 +32,8 @@ def route(question: str, plain: bool | None = None) -> Route | None:
     """Emergency or personal medical advice: a fixed message instead of an answer. ``plain``: typed
     without diacritics, when the caller already knows."""
     plain = diacritic_ratio(question) < 0.15 if plain is None else plain
+    # "bhyt" in lower case is a policy word too: its full form counts ("thuoc ho can ngheo" is not cough syrup).
+    question = " ; ".join([question, *full_forms(question)])
     text = re.sub(r"\s+", " ", fold(question) if plain else search_key(question))
 
     def has(name: str) -> bool:

@@ -26,6 +26,12 @@ def _found(text: str, name: str) -> list[str]:
     return [c for c in _cues(name) if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", text)]
 
 
+def _affirmed(text: str, name: str) -> list[str]:
+    """Cues the text says without negating them: "chưa được cấp thẻ" does not grant a card."""
+    return [c for c in _cues(name)
+            if re.search(rf"(?<!\w)(?<!khong )(?<!chua )(?<!chang ){re.escape(c)}(?!\w)", text)]
+
+
 def _has(text: str, name: str) -> bool:
     return bool(_found(text, name))
 
@@ -54,6 +60,6 @@ def verdict(q: Question, heading: str, lines: list[str]) -> bool | None:
     own = fold(first)
     if any(c in q.folded for c in _found(own, "denials")):
         return False
-    if any(c in q.folded for c in _found(own, "grants")):
+    if any(c in q.folded for c in _affirmed(own, "grants")):
         return True
     return None

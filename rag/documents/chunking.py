@@ -175,6 +175,7 @@ class VietnameseChunker(NodeParser):
 
     max_tokens: int = 260
     legal_max_tokens: int = 240
+    item_min_points: int = 2
     overlap: int = 1
     encoding: str = "cl100k_base"
 
@@ -205,7 +206,8 @@ class VietnameseChunker(NodeParser):
         articles = {a.number: a for a in doc.articles}
         units_of = lambda n: articles[n].units if n in articles else []  # noqa: E731
         for article in doc.articles:
-            for piece in legal_chunks.article_pieces(article, doc.footnotes, count, self.legal_max_tokens, self._split):
+            for piece in (legal_chunks.article_pieces(article, doc.footnotes, count, self.legal_max_tokens, self._split)
+                          + legal_chunks.item_pieces(article, doc.footnotes, self.item_min_points)):
                 specific, broad = references.chunk_subjects(piece.text, article.number, units_of)
                 if specific:
                     piece.extra["subjects"] = specific

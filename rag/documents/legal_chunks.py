@@ -135,6 +135,34 @@ def article_pieces(article: Article, footnotes: dict[int, str], count: TokenCoun
     return out
 
 
+def item_pieces(article: Article, footnotes: dict[int, str], min_points: int) -> list[Piece]:
+    """Each điểm of a list of at least ``min_points`` as a search unit of its own, read under its khoản's
+    lead: one group of a long list of insured groups is found by a question about that group, where the
+    chunk holding the whole list is diluted by the other groups' words."""
+    if min_points <= 0:
+        return []
+    leads: dict[str | None, Unit] = {}
+    points: dict[str | None, list[Unit]] = {}
+    for unit in article.units:
+        if unit.point is None:
+            leads.setdefault(unit.clause, unit)
+        else:
+            points.setdefault(unit.clause, []).append(unit)
+    out: list[Piece] = []
+    for clause, items in points.items():
+        if len(items) < min_points:
+            continue
+        lead = [leads[clause]] if clause in leads else []
+        for item in items:
+            body = [*lead, item]
+            extra = {"article": article.number, "clauses": clause or "", "points": item.point or "",
+                     "legal_kind": "provision", "item": "1", "units": unit_keys(body),
+                     **_amended(article, [item], footnotes)}
+            out.append(Piece(_path(article, [clause] if clause else [], [item.point or ""]),
+                             "\n".join(u.text for u in body), extra))
+    return out
+
+
 def note_lines(doc: LegalDoc) -> dict[str, list[str]]:
     """Footnotes grouped by the article they annotate (key '' = the document as a whole)."""
     out: dict[str, list[str]] = {}

@@ -96,7 +96,8 @@ class KeywordIndex:
                     if pos is None:
                         continue
                     chunk = self._chunks[pos]
-                    if chunk.metadata.get("article") and chunk.metadata.get("legal_kind") == "provision":
+                    if (chunk.metadata.get("article") and chunk.metadata.get("legal_kind") == "provision"
+                            and not chunk.metadata.get("item")):  # an item repeats a line of its khoản
                         articles.setdefault((entry.source, str(chunk.metadata["article"])), []).append(chunk)
             self._articles = articles
         return self._articles.get((source, article), [])

@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 _EMBED_KEYS = ("title", "section", "subjects")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 14
+PIPELINE_VERSION = 15
 # Document metadata kept in the manifest and on every chunk (shown in citations and lists).
 DOC_KEYS = ("title", "date", "publisher", "doc_numbers", "doc_number", "doc_type", "issuer", "issued", "effective",
             "effective_until", "status", "replaced_by", "replaces", "amended_by", "consolidated", "subject",
@@ -63,7 +63,7 @@ DOC_KEYS = ("title", "date", "publisher", "doc_numbers", "doc_number", "doc_type
 def pipeline_id(settings: Settings) -> str:
     """What chunked a document: a document chunked otherwise is chunked again by the next ingest."""
     c = settings.chunk
-    return f"{PIPELINE_VERSION}:{c.max_tokens}:{c.legal_max_tokens}:{c.overlap_sentences}:{c.encoding}"
+    return f"{PIPELINE_VERSION}:{c.max_tokens}:{c.legal_max_tokens}:{c.item_min_points}:{c.overlap_sentences}:{c.encoding}"
 
 
 def chunk_id(source: str, content_hash: str, index: int, pipeline: str = "") -> str:
@@ -79,7 +79,8 @@ class Ingestor:
         self.store = vector_store(self.collection)
         self.chunker = VietnameseChunker(
             max_tokens=settings.chunk.max_tokens, legal_max_tokens=settings.chunk.legal_max_tokens,
-            overlap=settings.chunk.overlap_sentences, encoding=settings.chunk.encoding)
+            item_min_points=settings.chunk.item_min_points, overlap=settings.chunk.overlap_sentences,
+            encoding=settings.chunk.encoding)
         self.pipeline = IngestionPipeline(transformations=[self.chunker, self.embedder],
                                           vector_store=self.store, disable_cache=True)
         self.manifest = open_manifest(settings, self.embedder.identity, create=True)

@@ -89,23 +89,30 @@ def hits(items: list[Labelled], weights: np.ndarray) -> dict[str, float]:
 FITTED = ("dense", "keyword", "not_in_force", "heading")
 
 
-def fit(items: list[Labelled], defaults: np.ndarray, c: float = 1.0) -> np.ndarray:
+def fit(items: list[Labelled], defaults: np.ndarray, c: float = 1.0, keep_fusion: bool = False) -> np.ndarray:
     """Weights of a logistic regression on every candidate row (balanced classes) for the FITTED features,
     scaled so the dense and keyword weights add up to 1 as the settings' do (a ranking does not change with the
-    scale); the other features keep ``defaults``."""
+    scale); the other features keep ``defaults``. ``keep_fusion``: the settings' dense/keyword fusion stays, as
+    one feature, and only what the documents' identity and headings add is learned on top of it."""
     from sklearn.linear_model import LogisticRegression
 
     cols = [FEATURES.index(f) for f in FITTED]
     x = np.vstack([it.features for it in items])[:, cols]
+    if keep_fusion:
+        x = np.column_stack([x[:, :2] @ defaults[cols[:2]], x[:, 2:]])
     y = np.concatenate([it.gold for it in items])
     if y.all() or not y.any():
         raise InvalidInputError("The labelled questions give no positive or no negative candidate to learn from.")
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
     model.fit(x, y)
     learned = model.coef_[0].astype(np.float32)
+    out = defaults.astype(np.float32).copy()
+    if keep_fusion:
+        scale = float(learned[0])
+        out[cols[2:]] = learned[1:] / scale if scale > 0 else learned[1:]
+        return out
     scale = float(learned[0] + learned[1])
     learned = learned / scale if scale > 0 else learned
-    out = defaults.astype(np.float32).copy()
     out[cols] = learned
     return out
 
@@ -120,7 +127,8 @@ def folds(items: list[Labelled], by_group: bool, k: int = 5) -> list[tuple[str, 
             for f in range(k)]
 
 
-def cross(items: list[Labelled], by_group: bool, defaults: np.ndarray, c: float) -> dict[str, Any]:
+def cross(items: list[Labelled], by_group: bool, defaults: np.ndarray, c: float,
+          keep_fusion: bool = False) -> dict[str, Any]:
     """Fitted on the training folds, scored on them and on the held-out fold; summed over the folds."""
     held: list[Labelled] = []
     trained: list[dict[str, float]] = []
@@ -128,7 +136,7 @@ def cross(items: list[Labelled], by_group: bool, defaults: np.ndarray, c: float)
     for _, train, test in folds(items, by_group):
         if not train or not test:
             continue
-        w = fit([items[i] for i in train], defaults, c)
+        w = fit([items[i] for i in train], defaults, c, keep_fusion)
         trained.append(hits([items[i] for i in train], w))
         scored_held += [(w, items[i]) for i in test]
         held += [items[i] for i in test]
@@ -139,14 +147,14 @@ def cross(items: list[Labelled], by_group: bool, defaults: np.ndarray, c: float)
                                "hit_at_5": round(float(np.mean([t["hit_at_5"] for t in trained])), 3)}}
 
 
-def report(sets: dict[str, list[Labelled]], defaults: np.ndarray, c: float) -> dict[str, Any]:
+def report(sets: dict[str, list[Labelled]], defaults: np.ndarray, c: float, keep_fusion: bool = False) -> dict[str, Any]:
     everything = [it for items in sets.values() for it in items]
-    out: dict[str, Any] = {"features": list(FEATURES), "c": c, "sets": {}}
+    out: dict[str, Any] = {"features": list(FEATURES), "c": c, "keep_fusion": keep_fusion, "sets": {}}
     for name, items in sets.items():
         by_law = len({it.group for it in items}) > 1
         out["sets"][name] = {"settings_weights": hits(items, defaults),
-                             "k_fold_by_question": cross(items, False, defaults, c),
-                             **({"leave_one_law_out": cross(items, True, defaults, c)} if by_law else {})}
+                             "k_fold_by_question": cross(items, False, defaults, c, keep_fusion),
+                             **({"leave_one_law_out": cross(items, True, defaults, c, keep_fusion)} if by_law else {})}
     out["all_sets"] = {"settings_weights": hits(everything, defaults),
-                       "k_fold_by_question": cross(everything, False, defaults, c)}
+                       "k_fold_by_question": cross(everything, False, defaults, c, keep_fusion)}
     return out

@@ -18,6 +18,7 @@ from rag.documents.citations import stated_refs
 from rag.text.abbrev import substitute_abbreviations
 from rag.text.normalize import diacritic_ratio, fold
 from rag.text.numbers import doc_refs
+from rag.text.tokens import cut_phrases, strip_asker
 
 PLAIN_RATIO = 0.15  # below this share of accented letters a question was typed without diacritics
 _QTYPES = ("contact", "define", "duration", "date", "percent", "price", "amount", "count", "list", "who", "where")
@@ -53,7 +54,8 @@ class Question:
     def __post_init__(self) -> None:
         self.search_text = self.search_text or self.text
         self.answer_text = self.answer_text or (self.dense_text if self.plain else self.search_text)
-        self.coverage_text = self.coverage_text or substitute_abbreviations(self.answer_text)
+        self.coverage_text = self.coverage_text or substitute_abbreviations(
+            cut_phrases(strip_asker(self.answer_text), "query_stopwords"))
         self.folded = fold(self.answer_text)
         self.kind = question_type(self.answer_text)
         self.about_changes = asks_about_changes(self.answer_text)

@@ -27,7 +27,7 @@ from rag.settings import Settings
 from rag.text import lexicon
 from rag.text.abbrev import expand_abbreviations
 from rag.text.normalize import fold, nfc
-from rag.text.tokens import FOLD_PREFIX, WORD_PREFIX, is_word_term, query_terms, strip_stop_phrases
+from rag.text.tokens import FOLD_PREFIX, WORD_PREFIX, is_word_term, query_terms, strip_asker, strip_stop_phrases
 
 
 @dataclass
@@ -267,9 +267,9 @@ class Retriever:
         expanded, found = expand_abbreviations(when.text)
         plain = typed_plain(query)
         dense_text = self.restorer().restore(expanded) if plain else expanded
-        terms = query_terms(strip_stop_phrases(expanded), index.vocab)
+        terms = query_terms(strip_stop_phrases(strip_asker(expanded)), index.vocab)
         if plain and dense_text != expanded:
-            terms += query_terms(strip_stop_phrases(dense_text), index.vocab)
+            terms += query_terms(strip_stop_phrases(strip_asker(dense_text)), index.vocab)
         terms = index.rarest(terms, self.settings.retrieve.max_query_terms)
         named = self.named_docs().match(named_refs(query))
         return Question(query, dense_text, terms, plain, when.text, found, named, as_of=when.date)
@@ -309,12 +309,18 @@ class Retriever:
         index = self.keyword()
         cands, d, s, features = found
         fused = features @ self.weights()
-        order = np.argsort(-fused, kind="stable")[:k]
-        hits = []
-        for rank, i in enumerate(order, start=1):
+        hits: list[Hit] = []
+        held: set[tuple[str, str, str]] = set()  # (source, article, "khoản:điểm") of the lines already ranked
+        for i in np.argsort(-fused, kind="stable"):
             chunk = index.get(cands[i])
+            lines = _held_lines(chunk.metadata)
+            if chunk.metadata.get("item") and lines <= held:
+                continue  # an enumeration item ranked below the chunk that holds its whole list adds nothing
+            held |= lines
             hits.append(Hit(chunk.chunk_id, float(fused[i]), float(d[i]), float(s[i]), chunk.text,
-                            chunk.metadata, rank, plan.as_of or self.settings.answer.today()))
+                            chunk.metadata, len(hits) + 1, plan.as_of or self.settings.answer.today()))
+            if len(hits) == k:
+                break
         return hits
 
     def candidates(self, plan: Question) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None:
@@ -399,6 +405,14 @@ class Retriever:
 
 _NOT_IN_FORCE = {"superseded", "expired"}
 _TRANSITION_RE = re.compile(r"\bchuyen tiep\b")
+
+
+def _held_lines(meta: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """The điểm of an article a provision chunk quotes, as stored at ingest ("1:a|1:b")."""
+    if meta.get("legal_kind") != "provision":
+        return set()
+    source, article = str(meta.get("source", "")), str(meta.get("article") or "")
+    return {(source, article, key) for key in str(meta.get("units") or "").split("|") if not key.endswith(":")}
 
 
 def transitional(meta: dict[str, Any]) -> bool:

@@ -43,3 +43,13 @@ def substitute_abbreviations(text: str) -> str:
         return word
 
     return _WORD_RE.sub(repl, text)
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def full_forms(text: str, min_letters: int = 3) -> list[str]:
+    """Full forms of the abbreviations a text uses in any case ("bhyt", "Bhyt"): citizens typing without
+    diacritics often type in lower case too. Two-letter ones are left out: "ai" is also "who"."""
+    table = {k.lower(): v for k, v in lexicon.table("abbreviations") if len(k) >= min_letters}
+    return list(dict.fromkeys(table[w] for w in _WORD_RE.findall(text.lower()) if w in table))

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from rag.text.normalize import canonical, diacritic_ratio, fold
+from rag.text.normalize import canonical, diacritic_ratio, fold, nfc
 
 FOLD_PREFIX = "~"
 WORD_PREFIX = "="
@@ -98,7 +98,44 @@ def syllables(text: str) -> list[str]:
 
 
 def strip_stop_phrases(text: str) -> str:
-    """Remove question words and fillers ("là gì", "bao nhiêu"…) from a question.
+    """Remove question words and fillers ("là gì", "bao nhiêu"…) from a question."""
+    return strip_phrases(text, "query_stopwords")
+
+
+def strip_asker(text: str) -> str:
+    """Remove how the asker speaks of themselves and their family ("tôi", "bố tôi", "con tôi"): the
+    documents never say them, so they are neither search words nor words an answer must cover."""
+    return cut_phrases(text, "asker")
+
+
+def cut_phrases(text: str, name: str) -> str:
+    """The text without the phrases of lexicon ``name``, otherwise as written (its case and punctuation
+    matter to word segmentation). Typed without diacritics, one-syllable phrases are kept: "toi" is also
+    "tội" and "tới"."""
+    from rag.text import lexicon
+
+    plain = diacritic_ratio(text) < 0.15
+    text = nfc(text)
+    # fold() keeps an NFC text's length, so a match in the folded text marks the same span in the original.
+    hay = fold(text) if plain else text.lower()
+    spans = []
+    for phrase in sorted(lexicon.raw_lines(name), key=len, reverse=True):
+        if plain and " " not in phrase:
+            continue
+        key = fold(phrase) if plain else nfc(phrase).lower()
+        pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in key.split()) + r"(?!\w)"
+        spans += [m.span() for m in re.finditer(pattern, hay)]
+    if not spans:
+        return text
+    keep = [True] * len(text)
+    for a, b in spans:
+        keep[a:b] = [False] * (b - a)
+    out = re.sub(r"\s+", " ", "".join(c if k else " " for c, k in zip(text, keep))).strip()
+    return out if re.search(r"\w", out) else text
+
+
+def strip_phrases(text: str, name: str) -> str:
+    """Remove the phrases of lexicon ``name`` from a text.
 
     Accent-aware: with diacritics typed, "là" does not remove "lá"; without them, folded
     forms are compared. Returns the text unchanged if nothing would be left.
@@ -108,7 +145,7 @@ def strip_stop_phrases(text: str) -> str:
     plain = diacritic_ratio(text) < 0.15
     syl = syllables(text)
     keys = [fold(s) for s in syl] if plain else syl
-    raw = lexicon.raw_lines("query_stopwords")
+    raw = lexicon.raw_lines(name)
     phrases = [fold(p).split() if plain else canonical(p).lower().split() for p in raw]
     keep = [True] * len(syl)
     for ph in sorted(phrases, key=len, reverse=True):

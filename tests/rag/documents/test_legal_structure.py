@@ -130,3 +130,20 @@ def test_a_provision_that_names_its_subject_by_reference_carries_that_subject() 
     # Another document's text may not be indexed: its references are left alone.
     assert referenced_subjects("đối tượng quy định tại điểm b khoản 1 Điều 2 của Nghị định số 146/2018/NĐ-CP",
                                "9", None, units_of) == ""
+
+
+def test_every_item_of_a_list_is_a_search_unit_under_its_lead() -> None:
+    items = [p for p in _pieces(LAW) if p.extra.get("article") == "12" and p.extra.get("item")]
+    # Điều 12 lists 9 + 4 + 20 + 9 + 4 + 2 groups in its khoản 1–5 and 7.
+    assert len(items) == 48
+    dan_quan = next(p for p in items if "Dân quân thường trực" in p.text)
+    assert dan_quan.text.splitlines() == ["3. Nhóm do ngân sách nhà nước đóng bao gồm:", "đ) Dân quân thường trực;"]
+    assert (dan_quan.extra["clauses"], dan_quan.extra["points"], dan_quan.extra["units"]) == ("3", "đ", "3:|3:đ")
+    assert dan_quan.section[-2:] == ("khoản 3", "điểm đ")
+    # Items are extra units: the article is still chunked whole, each line once.
+    whole = [p for p in _pieces(LAW) if p.extra.get("article") == "12" and not p.extra.get("item")
+             and p.extra.get("legal_kind") == "provision"]
+    assert sum("Dân quân thường trực" in p.text for p in whole) == 1
+    chunker = VietnameseChunker(item_min_points=0)
+    assert not [p for p in chunker.legal_pieces(clean_text(LAW.read_text(encoding="utf-8"), True), True)
+                if p.extra.get("item")]
