@@ -114,13 +114,14 @@ def cmd_fit(settings: Settings, args: argparse.Namespace) -> int:
         print(f"collecting {path}", file=sys.stderr)
         sets[Path(path).parent.name + "/" + Path(path).name] = collect(s, Path(path))
     defaults = Retriever(settings).weights()
-    out = report(sets, defaults, args.c, args.keep_fusion)
-    weights = fit([it for items in sets.values() for it in items], defaults, args.c, args.keep_fusion)
+    fitted = tuple(f.strip() for f in args.features.split(",") if f.strip())
+    out = report(sets, defaults, args.c, fitted)
+    weights = fit([it for items in sets.values() for it in items], defaults, args.c, fitted)
     out["weights"] = {f: round(float(w), 4) for f, w in zip(FEATURES, weights, strict=True)}
     if args.out:
         Path(args.out).write_text(json.dumps({"features": list(FEATURES), "weights": [float(w) for w in weights],
                                               "fitted_on": list(sets), "c": args.c,
-                                              "keep_fusion": args.keep_fusion, "report": out},
+                                              "fitted": list(fitted), "report": out},
                                              ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _print_json(out)
     return 0
@@ -158,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: eval/datasets/law_bhyt.jsonl on this index); repeatable")
     s.add_argument("--out", help="write the fitted weights here (JSON), for HOIDAP_RETRIEVE__RANKER_FILE")
     s.add_argument("--c", type=float, default=1.0, help="inverse regularisation of the logistic regression")
-    s.add_argument("--keep-fusion", action="store_true",
-                   help="keep the settings' dense/keyword fusion and learn only the validity and heading weights")
+    s.add_argument("--features", default="dense,keyword,not_in_force,heading",
+                   help="the features whose weights are learned; the others keep the settings' weights (without "
+                        "dense and keyword, the settings' ranking is kept and only what these add is learned)")
     return p
 
 

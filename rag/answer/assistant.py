@@ -177,9 +177,9 @@ class Assistant:
         ranked = rank_sentences(plan, qwords, qvec, hits, self.embedder, self.retriever.keyword(),
                                 self.settings.answer.embed_candidates)
         chosen = with_stated_basis(continue_colon(select(ranked, plan, self.settings.answer.max_sentences), hits), hits)
-        top = ranked[0].score if ranked else 0.0
+        top = ranked[0].confidence if ranked else 0.0
         if plan.kind in STRICT_SHAPES:
-            top = max((e.score for e in ranked if e.shape), default=0.0)
+            top = max((e.confidence for e in ranked if e.shape), default=0.0)
         # Both the passages and the best sentence must make the case; either alone is fooled
         # by topical words (a question about salaries meets a list of government tasks).
         a = self.settings.answer

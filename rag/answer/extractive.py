@@ -44,6 +44,13 @@ class Evidence:
     cosine: float
     whole_article: bool = False  # the article's heading stood for the whole article
     shape: float = 0.0  # 1.0 when it has the shape the question asks for (a date, a number…)
+    # How sure the sentence is to answer, for refusing: its score with every penalty, also the not-in-force one
+    # its ranking was spared (a repealed decree's detail ranks first but does not make a near miss an answer).
+    sure: float | None = None
+
+    @property
+    def confidence(self) -> float:
+        return self.score if self.sure is None else self.sure
 
 
 @dataclass
@@ -123,6 +130,7 @@ _FACTOID = {"contact", "date", "percent", "price", "amount", "count", "duration"
 # Documents no longer in force still answer, after those that are.
 _NOT_IN_FORCE = {"superseded", "expired"}
 _NOT_IN_FORCE_FACTOR = 0.85
+_MORE = 0.1  # how much more of the question a document no longer in force must say to answer first
 _OTHER_GROUP_FACTOR = 0.8
 _NOT_WHOLE_FACTOR = 0.6
 # "How long" and "what number" are answered by a length of time and a number, or not at all.
@@ -172,8 +180,6 @@ def _mismatch_factor(qwords: QuestionWords, qtype: str | None, shape: float, can
         # The due of one named group ("đối tượng quy định tại điểm d khoản 2 Điều 12") answers
         # a question about that group, not one that names no one.
         factor *= _OTHER_GROUP_FACTOR
-    if hit.document().get("status") in _NOT_IN_FORCE:
-        factor *= _NOT_IN_FORCE_FACTOR
     return factor
 
 
@@ -197,6 +203,10 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
                    key=lambda j: -(lexical[j] + 0.3 * prior[cands[j].hit] + 0.15 * shapes[j]))[:embed_limit]
     vecs = embedder.embed_passages([texts[j] for j in order])
     cos = vecs @ qvec
+    # A document no longer in force yields to one in force that says as much of the question; where it says
+    # more (a repealed decree's details the law leaves to a decree not indexed), it still answers, with its notice.
+    in_force = [lexical[j] for j in order if hits[cands[j].hit].document().get("status") not in _NOT_IN_FORCE]
+    best_in_force = max(in_force, default=0.0)
     out = []
     for j, c in zip(order, cos):
         cand = cands[j]
@@ -206,7 +216,11 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
                  + 0.1 * ref_agreement(qrefs, cand.text)
                  + 0.1 * year_agreement(question, f"{hits[hit].section or ''} {cand.text}"))
         score *= _mismatch_factor(qwords, qtype, shapes[j], cand, hits[hit], masked[j])
-        out.append(Evidence(cand.text, hit, score, lexical[j], float(c), cand.whole_article, shapes[j]))
+        sure = None
+        if hits[hit].document().get("status") in _NOT_IN_FORCE:
+            sure = score * _NOT_IN_FORCE_FACTOR
+            score = score if lexical[j] > best_in_force + _MORE else sure
+        out.append(Evidence(cand.text, hit, score, lexical[j], float(c), cand.whole_article, shapes[j], sure))
     out.sort(key=lambda e: -e.score)
     return out
 

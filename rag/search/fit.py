@@ -89,17 +89,23 @@ def hits(items: list[Labelled], weights: np.ndarray) -> dict[str, float]:
 FITTED = ("dense", "keyword", "not_in_force", "heading")
 
 
-def fit(items: list[Labelled], defaults: np.ndarray, c: float = 1.0, keep_fusion: bool = False) -> np.ndarray:
-    """Weights of a logistic regression on every candidate row (balanced classes) for the FITTED features,
-    scaled so the dense and keyword weights add up to 1 as the settings' do (a ranking does not change with the
-    scale); the other features keep ``defaults``. ``keep_fusion``: the settings' dense/keyword fusion stays, as
-    one feature, and only what the documents' identity and headings add is learned on top of it."""
+def fit(items: list[Labelled], defaults: np.ndarray, c: float = 1.0, fitted: tuple[str, ...] = FITTED) -> np.ndarray:
+    """Weights of a logistic regression on every candidate row (balanced classes) for the ``fitted`` features.
+
+    With the dense and keyword scores among them, the weights are scaled so those two add up to 1 as the
+    settings' do (a ranking does not change with the scale), and the other features keep ``defaults``. Without
+    them, the settings' weights of every feature not fitted make one anchor feature: its learned weight sets the
+    scale, and only what the fitted features add on top of the settings' ranking is learned."""
     from sklearn.linear_model import LogisticRegression
 
-    cols = [FEATURES.index(f) for f in FITTED]
-    x = np.vstack([it.features for it in items])[:, cols]
-    if keep_fusion:
-        x = np.column_stack([x[:, :2] @ defaults[cols[:2]], x[:, 2:]])
+    unknown = set(fitted) - set(FITTED)
+    if unknown or not fitted:
+        raise InvalidInputError(f"Features to fit must be among {', '.join(FITTED)}; got {', '.join(fitted) or 'none'}.")
+    rows = np.vstack([it.features for it in items])
+    cols = [FEATURES.index(f) for f in fitted]
+    fusion = {"dense", "keyword"} <= set(fitted)
+    fixed = [i for i in range(len(FEATURES)) if i not in cols]
+    x = rows[:, cols] if fusion else np.column_stack([rows[:, fixed] @ defaults[fixed], rows[:, cols]])
     y = np.concatenate([it.gold for it in items])
     if y.all() or not y.any():
         raise InvalidInputError("The labelled questions give no positive or no negative candidate to learn from.")
@@ -107,13 +113,13 @@ def fit(items: list[Labelled], defaults: np.ndarray, c: float = 1.0, keep_fusion
     model.fit(x, y)
     learned = model.coef_[0].astype(np.float32)
     out = defaults.astype(np.float32).copy()
-    if keep_fusion:
+    if fusion:
+        pair = [fitted.index("dense"), fitted.index("keyword")]
+        scale = float(learned[pair].sum())
+        out[cols] = learned / scale if scale > 0 else learned
+    else:
         scale = float(learned[0])
-        out[cols[2:]] = learned[1:] / scale if scale > 0 else learned[1:]
-        return out
-    scale = float(learned[0] + learned[1])
-    learned = learned / scale if scale > 0 else learned
-    out[cols] = learned
+        out[cols] = learned[1:] / scale if scale > 0 else learned[1:]
     return out
 
 
@@ -128,33 +134,51 @@ def folds(items: list[Labelled], by_group: bool, k: int = 5) -> list[tuple[str, 
 
 
 def cross(items: list[Labelled], by_group: bool, defaults: np.ndarray, c: float,
-          keep_fusion: bool = False) -> dict[str, Any]:
-    """Fitted on the training folds, scored on them and on the held-out fold; summed over the folds."""
+          fitted: tuple[str, ...] = FITTED, sets: dict[str, list[Labelled]] | None = None) -> dict[str, Any]:
+    """Fitted on the training folds, scored on them and on the held-out fold; summed over the folds. ``sets``:
+    also report the held-out figures of each set's questions."""
+    by_set: dict[str, dict[str, float]] = {}
     held: list[Labelled] = []
     trained: list[dict[str, float]] = []
     scored_held: list[tuple[np.ndarray, Labelled]] = []
     for _, train, test in folds(items, by_group):
         if not train or not test:
             continue
-        w = fit([items[i] for i in train], defaults, c, keep_fusion)
+        w = fit([items[i] for i in train], defaults, c, fitted)
         trained.append(hits([items[i] for i in train], w))
         scored_held += [(w, items[i]) for i in test]
         held += [items[i] for i in test]
+    if sets:
+        # Each set's questions as scored when held out of a fit on all sets' other folds.
+        for name, members in sets.items():
+            ids = {id(it) for it in members}
+            mine = [(w, it) for w, it in scored_held if id(it) in ids]
+            by_set[name] = {"questions": len(mine),
+                            "hit_at_1": round(sum(hits([it], w)["hit_at_1"] for w, it in mine) / max(len(mine), 1), 3),
+                            "hit_at_5": round(sum(hits([it], w)["hit_at_5"] for w, it in mine) / max(len(mine), 1), 3)}
     at1 = sum(hits([it], w)["hit_at_1"] for w, it in scored_held) / max(len(scored_held), 1)
     at5 = sum(hits([it], w)["hit_at_5"] for w, it in scored_held) / max(len(scored_held), 1)
     return {"held_out": {"questions": len(held), "hit_at_1": round(at1, 3), "hit_at_5": round(at5, 3)},
             "training_folds": {"hit_at_1": round(float(np.mean([t["hit_at_1"] for t in trained])), 3),
-                               "hit_at_5": round(float(np.mean([t["hit_at_5"] for t in trained])), 3)}}
+                               "hit_at_5": round(float(np.mean([t["hit_at_5"] for t in trained])), 3)},
+            **({"held_out_by_set": by_set} if by_set else {})}
 
 
-def report(sets: dict[str, list[Labelled]], defaults: np.ndarray, c: float, keep_fusion: bool = False) -> dict[str, Any]:
+def report(sets: dict[str, list[Labelled]], defaults: np.ndarray, c: float,
+           fitted: tuple[str, ...] = FITTED) -> dict[str, Any]:
     everything = [it for items in sets.values() for it in items]
-    out: dict[str, Any] = {"features": list(FEATURES), "c": c, "keep_fusion": keep_fusion, "sets": {}}
+    out: dict[str, Any] = {"features": list(FEATURES), "fitted": list(fitted), "c": c, "sets": {}}
     for name, items in sets.items():
         by_law = len({it.group for it in items}) > 1
         out["sets"][name] = {"settings_weights": hits(items, defaults),
-                             "k_fold_by_question": cross(items, False, defaults, c, keep_fusion),
-                             **({"leave_one_law_out": cross(items, True, defaults, c, keep_fusion)} if by_law else {})}
-    out["all_sets"] = {"settings_weights": hits(everything, defaults),
-                       "k_fold_by_question": cross(everything, False, defaults, c, keep_fusion)}
+                             "k_fold_by_question": cross(items, False, defaults, c, fitted),
+                             **({"leave_one_law_out": cross(items, True, defaults, c, fitted)} if by_law else {})}
+    # Leave one set out: a kind of question (the decree's, the competition's) that no fitted question was like.
+    as_groups = {name: [Labelled(name, it.features, it.gold, it.articles) for it in items]
+                 for name, items in sets.items()}
+    out["all_sets"] = {"settings_weights": {name: hits(items, defaults) for name, items in sets.items()}
+                       | {"all": hits(everything, defaults)},
+                       "k_fold_by_question": cross(everything, False, defaults, c, fitted, sets),
+                       **({"leave_one_set_out": cross([it for items in as_groups.values() for it in items], True,
+                                                      defaults, c, fitted, as_groups)} if len(sets) > 1 else {})}
     return out

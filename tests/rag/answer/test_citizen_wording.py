@@ -107,3 +107,13 @@ def test_a_delegating_khoan_is_told_from_a_rule(text: str, expected: bool) -> No
     from rag.documents.legal_structure import Unit
 
     assert delegates(Unit(text[0], None, [text])) is expected
+
+
+def test_a_repealed_decree_that_says_more_than_the_law_answers_with_its_notice(assistant: Assistant) -> None:
+    # Nghị định 146 (replaced by Nghị định 188, not indexed) lists the papers for direct payment; the law does not.
+    reply = assistant.ask("Tôi muốn đề nghị thanh toán trực tiếp chi phí khám chữa bệnh BHYT thì cần những giấy tờ gì?")
+    assert reply.answer.startswith("Theo Điều 28 Nghị định 146/2018/NĐ-CP:"), reply.answer
+    assert "Giấy ra viện" in reply.answer and "đã hết hiệu lực" in reply.answer
+    # Where the law in force says as much, it answers first.
+    reply = assistant.ask("Người 20 tuổi điều trị tật khúc xạ của mắt có được hưởng bảo hiểm y tế không?")
+    assert "Luật Bảo hiểm y tế" in reply.answer.split("\n")[1]

@@ -48,6 +48,23 @@ def test_fit_learns_what_finds_the_gold_and_keeps_the_unfitted_weights() -> None
         fit([Labelled("x", items[0].features, np.zeros(20, dtype=bool), items[0].articles)], defaults)
 
 
+def test_fitting_only_the_heading_keeps_the_settings_ranking_as_its_anchor() -> None:
+    from rag.search.fit import report
+
+    defaults = np.array([0.6, 0.4, 1.0, -1.0, -0.3, 0.0], dtype=np.float32)
+    items = _toy(60, 2)
+    w = fit(items, defaults, fitted=("heading",))
+    assert w[FEATURES.index("heading")] > 0.5
+    assert np.array_equal(np.delete(w, FEATURES.index("heading")), np.delete(defaults, FEATURES.index("heading")))
+    with pytest.raises(InvalidInputError, match="Features to fit"):
+        fit(items, defaults, fitted=("named_document",))
+    out = report({"a": items[:30], "b": items[30:]}, defaults, 1.0, ("heading",))
+    every = out["all_sets"]
+    assert set(every["leave_one_set_out"]["held_out_by_set"]) == {"a", "b"}
+    assert every["k_fold_by_question"]["held_out_by_set"]["a"]["questions"] == 30
+    assert every["leave_one_set_out"]["held_out"]["hit_at_1"] > every["settings_weights"]["all"]["hit_at_1"]
+
+
 def test_fitted_weights_are_read_and_rank_the_candidates(seeded_settings: Settings, tmp_path: Path) -> None:
     items = collect(seeded_settings, LAW_SET)
     assert len(items) >= 40 and all(it.features.shape[1] == len(FEATURES) for it in items)
