@@ -205,8 +205,8 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
     cos = vecs @ qvec
     # A document no longer in force yields to one in force that says as much of the question; where it says
     # more (a repealed decree's details the law leaves to a decree not indexed), it still answers, with its notice.
-    in_force = [lexical[j] for j in order if hits[cands[j].hit].document().get("status") not in _NOT_IN_FORCE]
-    best_in_force = max(in_force, default=0.0)
+    old = [h.document().get("status") in _NOT_IN_FORCE for h in hits]
+    best_in_force = max((lexical[j] for j in order if not old[cands[j].hit]), default=0.0)
     out = []
     for j, c in zip(order, cos):
         cand = cands[j]
@@ -217,7 +217,7 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
                  + 0.1 * year_agreement(question, f"{hits[hit].section or ''} {cand.text}"))
         score *= _mismatch_factor(qwords, qtype, shapes[j], cand, hits[hit], masked[j])
         sure = None
-        if hits[hit].document().get("status") in _NOT_IN_FORCE:
+        if old[hit]:
             sure = score * _NOT_IN_FORCE_FACTOR
             score = score if lexical[j] > best_in_force + _MORE else sure
         out.append(Evidence(cand.text, hit, score, lexical[j], float(c), cand.whole_article, shapes[j], sure))

@@ -133,12 +133,18 @@ def folds(items: list[Labelled], by_group: bool, k: int = 5) -> list[tuple[str, 
             for f in range(k)]
 
 
+def _scored(pairs: list[tuple[np.ndarray, Labelled]]) -> dict[str, float]:
+    """Article hit@1/@5 of questions, each ranked by the weights of the fit that held it out."""
+    each = [hits([it], w) for w, it in pairs]
+    n = max(len(each), 1)
+    return {"questions": len(each), "hit_at_1": round(sum(e["hit_at_1"] for e in each) / n, 3),
+            "hit_at_5": round(sum(e["hit_at_5"] for e in each) / n, 3)}
+
+
 def cross(items: list[Labelled], by_group: bool, defaults: np.ndarray, c: float,
           fitted: tuple[str, ...] = FITTED, sets: dict[str, list[Labelled]] | None = None) -> dict[str, Any]:
     """Fitted on the training folds, scored on them and on the held-out fold; summed over the folds. ``sets``:
     also report the held-out figures of each set's questions."""
-    by_set: dict[str, dict[str, float]] = {}
-    held: list[Labelled] = []
     trained: list[dict[str, float]] = []
     scored_held: list[tuple[np.ndarray, Labelled]] = []
     for _, train, test in folds(items, by_group):
@@ -147,18 +153,12 @@ def cross(items: list[Labelled], by_group: bool, defaults: np.ndarray, c: float,
         w = fit([items[i] for i in train], defaults, c, fitted)
         trained.append(hits([items[i] for i in train], w))
         scored_held += [(w, items[i]) for i in test]
-        held += [items[i] for i in test]
-    if sets:
-        # Each set's questions as scored when held out of a fit on all sets' other folds.
-        for name, members in sets.items():
-            ids = {id(it) for it in members}
-            mine = [(w, it) for w, it in scored_held if id(it) in ids]
-            by_set[name] = {"questions": len(mine),
-                            "hit_at_1": round(sum(hits([it], w)["hit_at_1"] for w, it in mine) / max(len(mine), 1), 3),
-                            "hit_at_5": round(sum(hits([it], w)["hit_at_5"] for w, it in mine) / max(len(mine), 1), 3)}
-    at1 = sum(hits([it], w)["hit_at_1"] for w, it in scored_held) / max(len(scored_held), 1)
-    at5 = sum(hits([it], w)["hit_at_5"] for w, it in scored_held) / max(len(scored_held), 1)
-    return {"held_out": {"questions": len(held), "hit_at_1": round(at1, 3), "hit_at_5": round(at5, 3)},
+    # Each set's questions as scored when held out of a fit on all sets' other folds.
+    by_set = {}
+    for name, members in (sets or {}).items():
+        ids = {id(m) for m in members}
+        by_set[name] = _scored([(w, it) for w, it in scored_held if id(it) in ids])
+    return {"held_out": _scored(scored_held),
             "training_folds": {"hit_at_1": round(float(np.mean([t["hit_at_1"] for t in trained])), 3),
                                "hit_at_5": round(float(np.mean([t["hit_at_5"] for t in trained])), 3)},
             **({"held_out_by_set": by_set} if by_set else {})}
