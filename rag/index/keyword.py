@@ -232,6 +232,14 @@ class KeywordIndex:
             return 0
         return int(self._weights.indptr[j + 1] - self._weights.indptr[j])
 
+    def rows_with(self, term: str) -> np.ndarray:
+        """Rows (positions in ``chunks()``) of the chunks that hold the term."""
+        self.ensure_built()
+        j = self.vocab.get(term)
+        if j is None or self._weights is None:
+            return np.zeros(0, dtype=np.int32)
+        return self._weights.indices[self._weights.indptr[j]:self._weights.indptr[j + 1]]
+
     def ensure_built(self) -> None:
         if self._weights is None:
             self._build()

@@ -71,9 +71,15 @@ _PROCEDURE_RE = re.compile(r"\b(?:lam the nao|lam gi|phai lam sao|thu tuc|trinh 
 _CHANGE_CUE_RE = re.compile(r"\b(sua doi|bo sung|bai bo|thay the|het hieu luc|hieu luc)\b")
 
 
+# "theo Luật Bảo hiểm y tế sửa đổi (năm 2024)", "theo luật sửa đổi, bổ sung": the document the asker reads the
+# rule in, named by its amendment. The question asks what that document says, not how it changed.
+_AMENDED_DOC_RE = re.compile(r"\b(?:theo|cua|tai)\s+(?:quy\s+dinh\s+(?:cua|tai)\s+)?(?:luat|nghi\s+dinh|thong\s+tu|"
+                             r"nghi\s+quyet)\b[^?.,;]{0,60}?\bsua\s+doi(?:\s*,?\s*bo\s+sung)?(?:\s+nam\s+\d{4})?")
+
+
 def asks_about_changes(question: str) -> bool:
     """Whether a question is about amendments or validity (then amendment notes may answer it)."""
-    return bool(_CHANGE_CUE_RE.search(fold(question)))
+    return bool(_CHANGE_CUE_RE.search(_AMENDED_DOC_RE.sub(" ", fold(question))))
 
 
 def typed_plain(text: str) -> bool:

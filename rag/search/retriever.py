@@ -6,7 +6,6 @@ import math
 import re
 import threading
 import time
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,11 +22,11 @@ from rag.search.as_of import read_as_of
 from rag.search.named_documents import NamedDocs, named_refs
 from rag.search.question import Question, typed_plain
 from rag.search.ranking import FEATURES, heading_terms, load_weights
+from rag.search.restore import Restorer
 from rag.settings import Settings
-from rag.text import lexicon
 from rag.text.abbrev import expand_abbreviations
 from rag.text.normalize import fold, nfc
-from rag.text.tokens import FOLD_PREFIX, WORD_PREFIX, is_word_term, query_terms, strip_asker, strip_stop_phrases
+from rag.text.tokens import query_terms, strip_asker, strip_stop_phrases
 
 
 @dataclass
@@ -101,46 +100,6 @@ def validate_query(query: str, max_chars: int) -> str:
     if not query:
         raise InvalidInputError("The question has no text outside markup.")
     return query
-
-
-class Restorer:
-    """Put diacritics back on a query typed without them, using the corpus's own words."""
-
-    def __init__(self, index: KeywordIndex) -> None:
-        syll: dict[str, Counter[str]] = defaultdict(Counter)
-        comp: dict[str, Counter[str]] = defaultdict(Counter)
-        index.ensure_built()
-        # Occurrences per term come from the BM25 matrix: no pass over every chunk's terms.
-        for term, j in index.vocab.items():
-            if term.startswith(FOLD_PREFIX):
-                continue
-            n = int(index.term_counts[j])
-            if not is_word_term(term):
-                syll[fold(term)][term] += n
-            elif "_" in term:
-                word = term.removeprefix(WORD_PREFIX)
-                comp[fold(word)][word] += n
-        self.syllables = {k: c.most_common(1)[0][0] for k, c in syll.items()}
-        self.compounds = {k: c.most_common(1)[0][0].replace("_", " ") for k, c in comp.items()}
-        self.phrases = {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
-
-    def restore(self, text: str) -> str:
-        words = re.findall(r"\w+|[^\w\s]", text)
-        out: list[str] = []
-        i = 0
-        while i < len(words):
-            for n in (4, 3, 2, 1):
-                key = "_".join(fold(w) for w in words[i:i + n])
-                hit = self.phrases.get(key) or (self.compounds.get(key) if n > 1 else None)
-                if hit and len(words[i:i + n]) == n:
-                    out.append(hit)
-                    i += n
-                    break
-            else:
-                w = words[i]
-                out.append(self.syllables.get(fold(w), w) if w.isalpha() else w)
-                i += 1
-        return " ".join(out)
 
 
 def _z(values: np.ndarray) -> np.ndarray:

@@ -139,3 +139,18 @@ def test_a_question_in_the_subjects_own_words_meets_the_provision_that_sets_thei
     reply = assistant.ask("Người lao động làm việc theo hợp đồng phải đóng bao nhiêu tiền bảo hiểm y tế mỗi tháng?")
     assert reply.answer.startswith(f"Theo điểm a khoản 1 Điều 13 {LAW_NAME}:")
     assert "người lao động đóng một phần ba" in reply.answer
+
+
+def test_a_case_a_provision_names_only_as_its_exception_is_not_what_it_answers(assistant: Assistant) -> None:
+    # The decree's direct-payment ceilings say "(trừ trường hợp cấp cứu)": they are about every case but this one.
+    reply = assistant.ask("Trong trường hợp cấp cứu, tôi được đến khám ở bệnh viện nào và được BHYT trả bao nhiêu?")
+    first = reply.as_json()["citations"][0]
+    assert first["basis"] == "khoản 5 Điều 22" and "luat-bhyt" in first["source"], reply.answer
+
+
+def test_a_question_typed_without_diacritics_reads_the_rare_word_its_neighbours_mean(assistant: Assistant) -> None:
+    # "nghien" alone reads as the frequent "nghiên" (nghiên cứu); beside "ruou" it is "nghiện".
+    plain = assistant.ask("kham chua benh nghien ruou co duoc bhyt thanh toan khong")
+    accented = assistant.ask("Khám chữa bệnh nghiện rượu có được BHYT thanh toán không?")
+    assert plain.reason == accented.reason == "answered", plain.answer
+    assert plain.as_json()["citations"][0]["basis"] == accented.as_json()["citations"][0]["basis"] == "khoản 11 Điều 23"

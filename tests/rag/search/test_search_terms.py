@@ -54,3 +54,19 @@ def test_count_questions_want_a_new_number() -> None:
     assert shape_bonus(qtype, "Xây dựng Nghị định thay thế Nghị định số 87/2021/NĐ-CP; hoàn thành: 2025.",
                        question) == 0.0
     assert shape_bonus(qtype, "Từ năm 2025, mức lương cơ sở là 2.340.000 đồng/tháng.", question) == 1.0
+
+
+def test_a_question_that_names_the_amended_law_asks_what_it_says_not_how_it_changed() -> None:
+    from rag.search.question import asks_about_changes
+
+    assert not asks_about_changes("Cơ quan bảo hiểm xã hội có trách nhiệm gì theo Luật Bảo hiểm y tế sửa đổi năm 2024?")
+    assert not asks_about_changes("Từ 1/7/2025 theo luật BHYT sửa đổi, bổ sung thì mức hưởng là bao nhiêu?")
+    assert asks_about_changes("Luật Bảo hiểm y tế sửa đổi những điểm nào?")
+    assert asks_about_changes("Điều 22 đã được sửa đổi như thế nào?")
+
+
+def test_a_month_that_starts_or_ends_a_period_answers_a_when_question() -> None:
+    question = "Người hưởng trợ cấp thất nghiệp thì thẻ BHYT có giá trị từ lúc nào?"
+    assert question_type(question) == "date"
+    assert shape_bonus("date", "Thẻ có giá trị sử dụng từ tháng đầu tiên hưởng trợ cấp thất nghiệp.", question) == 1.0
+    assert shape_bonus("date", "Thẻ có giá trị sử dụng theo quyết định của cơ quan có thẩm quyền.", question) == 0.0
