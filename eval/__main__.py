@@ -1,4 +1,5 @@
-"""`python -m eval run [--dataset FILE] [--out DIR] [--baseline report.json] [--limit N]`."""
+"""`python -m eval run [--dataset FILE] [--out DIR] [--baseline report.json] [--limit N]`;
+`python -m eval diacritics [--dataset FILE]`."""
 
 from __future__ import annotations
 
@@ -29,11 +30,18 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     c = sub.add_parser("calibrate", help="how the refusal and citation-support thresholds separate the golden set")
     c.add_argument("--dataset", default=str(DEFAULT_DATASET))
+    d = sub.add_parser("diacritics", help="type a set's questions without diacritics and score their restoration")
+    d.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL with a question per line")
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
     settings = load_settings()
     configure_logging(settings.paths.data_dir / "logs")
     work_dir = settings.paths.data_dir / "eval"
+    if args.cmd == "diacritics":
+        from eval.diacritics import diacritics
+
+        print(json.dumps(diacritics(settings, Path(args.dataset)), indent=2))
+        return 0
     if args.cmd == "calibrate":
         from eval.calibrate import calibrate
         from eval.dataset import load as load_dataset

@@ -25,10 +25,13 @@ from rag.text.normalize import fold, nfc
 from rag.text.tokens import FOLD_PREFIX, is_word_term
 
 _OPTIONS = 6  # accented forms kept per folded syllable (the most frequent)
-_CHUNKS_PER_PAIR = 100  # chunk texts read per pair of neighbouring syllables
-# Weight of a form's own frequency in a pair never seen (interpolated smoothing): small, so that a pair seen
-# even once outweighs a form a hundred times more frequent overall.
-_SMOOTHING = 1.0
+# Chunk texts read per pair of neighbouring syllables, and the weight of a form's own frequency where a pair was
+# never seen (interpolated smoothing). Measured by typing every question of the law, golden, citizen and ALQAC
+# sets without its diacritics and restoring it: syllables right 0.923 / 0.810 / 0.872 / 0.946 with these
+# (0.869 / 0.799 / 0.824 / 0.933 by each syllable's most frequent form), 39 ms a question over the 17 laws
+# (100 chunks: 0.952 on ALQAC at 71 ms).
+_CHUNKS_PER_PAIR = 40
+_SMOOTHING = 10.0
 _TOKEN_RE = re.compile(r"\w+")
 
 
