@@ -50,7 +50,7 @@ class Evidence:
     # How sure the sentence is to answer, for refusing: its score with every penalty, also the not-in-force one
     # its ranking was spared (a repealed decree's detail ranks first but does not make a near miss an answer).
     sure: float | None = None
-    parts: dict[str, float] | None = None  # what the score is made of (for `rag fit` and for reading a ranking)
+    parts: dict[str, float] | None = None  # what the score is made of (to read or replay a ranking)
 
     @property
     def confidence(self) -> float:
@@ -187,16 +187,13 @@ def _mismatch_factor(qwords: QuestionWords, qtype: str | None, shape: float, can
     return factor
 
 
-# The heading's part is recorded (for reading a ranking) but weighs nothing: weighted at the answer step, it
-# changed no held-out figure of the law, groups, decree and ALQAC sets (session 10's replay of these parts).
-_WEIGHTS = {"sim": 0.45, "lexical": 0.4, "prior": 0.1, "shape": 0.15, "ref": 0.1, "year": 0.1, "heading": 0.0}
+_WEIGHTS = {"sim": 0.45, "lexical": 0.4, "prior": 0.1, "shape": 0.15, "ref": 0.1, "year": 0.1}
 
 
-def sentence_score(parts: dict[str, float], weights: dict[str, float] | None = None) -> float:
+def sentence_score(parts: dict[str, float]) -> float:
     """A candidate sentence's score before the not-in-force factor: its parts weighted, times what its
     mismatches leave of it."""
-    w = _WEIGHTS if weights is None else weights
-    return sum(w[k] * parts[k] for k in w) * parts["mismatch"]
+    return sum(w * parts[k] for k, w in _WEIGHTS.items()) * parts["mismatch"]
 
 
 def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: list[Hit],
@@ -223,7 +220,6 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
     # more (a repealed decree's details the law leaves to a decree not indexed), it still answers, with its notice.
     old = [h.document().get("status") in _NOT_IN_FORCE for h in hits]
     best_in_force = max((lexical[j] for j in order if not old[cands[j].hit]), default=0.0)
-    headings = [coverage(qwords, article_heading(h)) if h.legal else 0.0 for h in hits]
     out = []
     for j, c in zip(order, cos):
         cand = cands[j]
@@ -231,7 +227,6 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
         parts = {"sim": float(np.clip((c - 0.78) / 0.14, 0, 1)), "lexical": lexical[j], "prior": prior[hit],
                  "shape": shapes[j], "ref": ref_agreement(qrefs, cand.text),
                  "year": year_agreement(question, f"{hits[hit].section or ''} {cand.text}"),
-                 "heading": headings[hit],
                  "mismatch": _mismatch_factor(qwords, qtype, shapes[j], cand, hits[hit], masked[j]),
                  "old": float(old[hit]), "more": lexical[j] - best_in_force}
         score = sentence_score(parts)
