@@ -91,8 +91,9 @@ class RetrieveSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(3, ge=1, le=8, description="Sentences in an extractive answer.")
-    # 6, measured: the golden, law_bhyt and ALQAC (100 questions) figures are those of 14, at about half the
-    # answer step's time on a question never asked; 4 lost a key fact of the law set.
+    # 4 since e7378ce (cold answer p50 416 -> 260 ms with that commit's other changes); 6 had matched 14 on the
+    # golden, law_bhyt and ALQAC figures at half the time. Replayed on the law, groups and decree sets, 4 to 12
+    # choose the same first article (the validity factor, not this, decides where a decree competes).
     embed_candidates: int = Field(
         4, ge=2, le=64, description="Candidate sentences (the lexically best) embedded per extractive answer: "
         "the answer step's cost on a question not seen before.")

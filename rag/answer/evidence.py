@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from rag.index.keyword import KeywordIndex
 from rag.text import lexicon
+from rag.text.abbrev import substitute_abbreviations
 from rag.text.normalize import canonical, fold
 from rag.text.numbers import doc_refs
 from rag.text.tokens import FOLD_PREFIX, WORD_PREFIX, doc_terms, is_word_term, syllables, term_syllables, words
@@ -31,6 +32,14 @@ def _interrogatives() -> frozenset[str]:
 @lru_cache(maxsize=2048)
 def term_set(text: str) -> frozenset[str]:
     return frozenset(doc_terms(text))
+
+
+@lru_cache(maxsize=4096)
+def covered_terms(text: str) -> frozenset[str]:
+    """The text's terms, its abbreviations also written out: the question's words are compared written out
+    ("CDC" reads "trung tâm kiểm soát bệnh tật"), so "Giám đốc CDC Hà Nội" must say them too."""
+    full = substitute_abbreviations(text)
+    return term_set(text) if full == text else term_set(text) | term_set(full)
 
 
 def syllable_set(text: str) -> frozenset[str]:
@@ -106,7 +115,7 @@ def coverage(q: QuestionWords, text: str) -> float:
     term ("bảo hiểm thất nghiệp") count only where the text names that term whole."""
     if not q.words:
         return 0.0
-    terms = term_set(text)
+    terms = covered_terms(text)
     missing = missing_wholes(q, text)
     got = sum(w for k, (t, w) in enumerate(zip(q.words, q.weights))
               if k not in missing and (t in terms or _parts_in(t, terms)))
@@ -136,6 +145,10 @@ _ANSWER_SHAPES = {
     "list": re.compile(r":|;|\b(thứ nhất|một là|hai là|gồm|bao gồm)\b", re.IGNORECASE),
     "where": re.compile(r"\b(tại|ở|số \d+|phường|quận|thành phố|tỉnh|địa chỉ)\b", re.IGNORECASE),
 }
+# An address answers "ở đâu?" outright; "tại", "ở" or a city's name only say that a place is mentioned
+# ("… tổ chức hội nghị tại Hà Nội" is news from the city, not where the office is).
+_ADDRESS_RE = re.compile(r"\b(?:[Ss]ố \d+[A-Za-z]?(?:/\d+)?,? [A-ZĐ]|(?i:phường|quận|huyện|xã|thị trấn|đường|ngõ|ngách|tầng|"
+                         r"tòa nhà|địa chỉ|trụ sở)\b)")
 
 
 # "Luật Thuế thu nhập cá nhân", "Bộ luật Lao động": a capitalised name after "Luật", up to a
@@ -187,6 +200,9 @@ def shape_bonus(qtype: str | None, sentence: str, question: str) -> float:
         return 0.0
     if qtype == "define":
         return _defines(sentence, question)
+    if qtype == "document":
+        # The document asked for is one the question does not name already.
+        return 1.0 if doc_refs(sentence) - set(doc_refs(question)) else 0.0
     if qtype in {"count", "percent", "amount", "price"}:
         # The number asked for is a new one: not the question's own year, not a document's number.
         from rag.text.numbers import DOC_NUMBER_RE
@@ -194,6 +210,8 @@ def shape_bonus(qtype: str | None, sentence: str, question: str) -> float:
         asked = set(_NUMBER_RE.findall(question))
         sentence = DOC_NUMBER_RE.sub(" ", sentence)
         sentence = _NUMBER_RE.sub(lambda m: " " if m.group(0) in asked else m.group(0), sentence)
+    if qtype == "where" and not _ADDRESS_RE.search(sentence):
+        return 0.5 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0
     return 1.0 if _ANSWER_SHAPES[qtype].search(sentence) else 0.0
 
 
@@ -204,7 +222,14 @@ def _defines(sentence: str, question: str) -> float:
     """1.0 when the sentence reads "X là …" with X made only of the question's words
     ("Bảo hiểm y tế là …" for "Bảo hiểm y tế là gì?", not "Bảo hiểm y tế toàn dân là …")."""
     head, sep, _ = fold(_LEAD_NUMBER_RE.sub("", sentence)).partition(" la ")
-    if not sep or not head or len(head.split()) > 12:
+    # "Trong đó, chuyển đổi số được xác định là …" defines as well: the connective and the copula's
+    # verb ("được xác định", "được coi", "chính") are not part of what is defined.
+    head = _COPULA_RE.sub("", _CONNECTIVE_RE.sub("", head))
+    if not sep or not head.strip() or len(head.split()) > 12:
         return 0.0
     asked = set(re.findall(r"\w+", fold(question)))
     return 1.0 if set(re.findall(r"\w+", head)) <= asked else 0.0
+
+
+_CONNECTIVE_RE = re.compile(r"^\s*(?:trong do|theo do|nhu vay|do do|vi vay|ngoai ra|dong thoi)\s*,?\s*")
+_COPULA_RE = re.compile(r"\s+(?:(?:duoc|da duoc) (?:xac dinh|coi|xem|hieu|danh gia|khang dinh)|chinh|deu)\s*$")

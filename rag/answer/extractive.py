@@ -130,7 +130,7 @@ def candidate_sentences(hits: list[Hit], about_changes: bool = False,
     return out
 
 
-_FACTOID = {"contact", "date", "percent", "price", "amount", "count", "duration"}
+_FACTOID = {"contact", "date", "percent", "price", "amount", "count", "duration", "document"}
 # Documents no longer in force still answer, after those that are.
 _NOT_IN_FORCE = {"superseded", "expired"}
 _NOT_IN_FORCE_FACTOR = 0.85
@@ -187,6 +187,12 @@ def _mismatch_factor(qwords: QuestionWords, qtype: str | None, shape: float, can
     return factor
 
 
+def _ref(qtype: str | None, qrefs: frozenset[str], text: str) -> float:
+    # Asked which document ("… thực hiện nghị quyết nào?"), a sentence naming another one is the answer's shape.
+    agreement = ref_agreement(qrefs, text)
+    return max(agreement, 0.0) if qtype == "document" else agreement
+
+
 _WEIGHTS = {"sim": 0.45, "lexical": 0.4, "prior": 0.1, "shape": 0.15, "ref": 0.1, "year": 0.1}
 
 
@@ -225,7 +231,7 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
         cand = cands[j]
         hit = cand.hit
         parts = {"sim": float(np.clip((c - 0.78) / 0.14, 0, 1)), "lexical": lexical[j], "prior": prior[hit],
-                 "shape": shapes[j], "ref": ref_agreement(qrefs, cand.text),
+                 "shape": shapes[j], "ref": _ref(qtype, qrefs, cand.text),
                  "year": year_agreement(question, f"{hits[hit].section or ''} {cand.text}"),
                  "mismatch": _mismatch_factor(qwords, qtype, shapes[j], cand, hits[hit], masked[j]),
                  "old": float(old[hit]), "more": lexical[j] - best_in_force}

@@ -47,6 +47,13 @@ def _is_widget(line: str) -> bool:
     return low in lexicon.phrases("widgets") or bool(_NO_LETTERS_RE.match(line))
 
 
+def _is_notice(line: str) -> bool:
+    # "Ghi rõ nguồn: … khi phát hành lại thông tin" names the publisher in full, so it matched every
+    # question about it ("Trụ sở chính của CDC Hà Nội ở đâu?") better than the address line beside it.
+    low = fold(line).strip(" :|-").lower()
+    return any(low.startswith(p) for p in lexicon.phrases("notices"))
+
+
 def _is_nav_marker(line: str) -> bool:
     return fold(line).strip(" :|") in lexicon.phrases("nav_markers")
 
@@ -88,7 +95,7 @@ def clean_text(text: str, structured: bool = False) -> str:
     if not structured:
         _drop_headline_runs(lines, keep)
     for i, ln in enumerate(lines):
-        if keep[i] and _is_widget(ln):
+        if keep[i] and (_is_widget(ln) or _is_notice(ln)):
             keep[i] = False
     out: list[str] = []
     for i, ln in enumerate(lines):

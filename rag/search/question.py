@@ -21,7 +21,7 @@ from rag.text.numbers import doc_refs
 from rag.text.tokens import cut_phrases, strip_asker
 
 PLAIN_RATIO = 0.15  # below this share of accented letters a question was typed without diacritics
-_QTYPES = ("contact", "define", "duration", "date", "percent", "price", "amount", "count", "list", "who", "where")
+_QTYPES = ("contact", "define", "document", "duration", "date", "percent", "price", "amount", "count", "list", "who", "where")
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Question:
         self.search_text = self.search_text or self.text
         self.answer_text = self.answer_text or (self.dense_text if self.plain else self.search_text)
         self.coverage_text = self.coverage_text or substitute_abbreviations(
-            cut_phrases(strip_asker(self.answer_text), "query_stopwords"))
+            cut_phrases(strip_asker(without_attribution(self.answer_text)), "query_stopwords"))
         self.folded = fold(self.answer_text)
         self.kind = question_type(self.answer_text)
         self.about_changes = asks_about_changes(self.answer_text)
@@ -63,6 +63,16 @@ class Question:
         self.procedure = bool(_PROCEDURE_RE.search(self.folded))
         self.doc_refs = frozenset(doc_refs(self.answer_text))
         self.stated = tuple(stated_refs(self.answer_text))
+
+
+# "Theo CDC Hà Nội, …", "Căn cứ Luật Bảo hiểm y tế, …": who says it, up to the first comma.
+_ATTRIBUTION_RE = re.compile(r"^\s*(?:theo|căn cứ|can cu)\s+[^,?:;]{2,60},\s*(?=\S)", re.IGNORECASE)
+
+
+def without_attribution(question: str) -> str:
+    """The question without the source it opens by naming ("Theo CDC Hà Nội, vai trò … là gì?"): every
+    sentence of that source is by it, so its name is found by search but is not a word an answer must say."""
+    return _ATTRIBUTION_RE.sub("", question, count=1)
 
 
 # "… thì làm thế nào", "thủ tục", "hồ sơ gồm", "nộp ở đâu", "mất bao lâu": the steps, not one sentence of them.
@@ -92,6 +102,9 @@ def _qtype_patterns() -> dict[str, re.Pattern[str]]:
     return {
         "contact": re.compile(r"\b(so dien thoai|dien thoai|email|hotline|duong day nong|lien he)\b"),
         "define": re.compile(r"\b(la gi|nghia la gi|duoc hieu la gi|duoc hieu nhu the nao)\s*\??\s*$|^the nao la\b"),
+        # "… thực hiện nghị quyết nào?": a document, answered by a sentence that names another one.
+        "document": re.compile(r"\b(?:nghi quyet|nghi dinh|thong tu|bo luat|luat|quyet dinh|chi thi|van ban|cong van)"
+                               r" (?:\w+ ){0,2}?nao\b"),
         "duration": re.compile(r"\b(bao lau|trong bao lau|mat bao lau|thoi han bao nhieu|"
                                r"(?:may|bao nhieu) (?:ngay|thang|nam|tuan|gio))\b"),
         "date": re.compile(r"\b(khi nao|ngay nao|nam nao|thang nao|bao gio|luc nao|thoi gian nao|ngay bao nhieu|"
