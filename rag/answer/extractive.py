@@ -193,7 +193,7 @@ def _ref(qtype: str | None, qrefs: frozenset[str], text: str) -> float:
     return max(agreement, 0.0) if qtype == "document" else agreement
 
 
-_WEIGHTS = {"sim": 0.45, "lexical": 0.4, "prior": 0.1, "shape": 0.15, "ref": 0.1, "year": 0.1}
+_WEIGHTS = {"sim": 0.45, "lexical": 0.4, "prior": 0.1, "shape": 0.15, "ref": 0.1, "year": 0.1, "role": 0.3}
 
 
 def sentence_score(parts: dict[str, float]) -> float:
@@ -218,8 +218,12 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
     texts = [f"{t} ({c.subjects})" if c.subjects else t for t, c in zip(texts, cands)]
     # Embed only the lexically promising sentences: keeps an answer well under a second on 2 cores.
     shapes = [1.0 if c.whole_article and qtype == "list" else shape_bonus(qtype, c.text, question) for c in cands]
+    # The article whose heading states the rights or duties asked of the asker's actor answers, though the
+    # asker names the actor otherwise ("bệnh viện" for "cơ sở khám bệnh, chữa bệnh").
+    role = [float(q.role_article is not None and (hits[c.hit].source, hits[c.hit].article) == q.role_article)
+            for c in cands]
     order = sorted(range(len(cands)),
-                   key=lambda j: -(lexical[j] + 0.3 * prior[cands[j].hit] + 0.15 * shapes[j]))[:embed_limit]
+                   key=lambda j: -(lexical[j] + 0.3 * prior[cands[j].hit] + 0.15 * shapes[j] + 0.3 * role[j]))[:embed_limit]
     vecs = embedder.embed_passages([texts[j] for j in order])
     cos = vecs @ qvec
     # A document no longer in force yields to one in force that says as much of the question; where it says
@@ -234,7 +238,7 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
                  "shape": shapes[j], "ref": _ref(qtype, qrefs, cand.text),
                  "year": year_agreement(question, f"{hits[hit].section or ''} {cand.text}"),
                  "mismatch": _mismatch_factor(qwords, qtype, shapes[j], cand, hits[hit], masked[j]),
-                 "old": float(old[hit]), "more": lexical[j] - best_in_force}
+                 "role": role[j], "old": float(old[hit]), "more": lexical[j] - best_in_force}
         score = sentence_score(parts)
         sure = None
         if old[hit]:

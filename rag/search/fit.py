@@ -85,8 +85,9 @@ def hits(items: list[Labelled], weights: np.ndarray) -> dict[str, float]:
 
 
 # Fitted from the labelled questions. The others keep the settings' weights: no labelled question names its
-# document or asks about amendments, so the data cannot say what those are worth.
-FITTED = ("dense", "keyword", "not_in_force", "heading")
+# document or asks about amendments, so the data cannot say what those are worth. Rights and duties questions
+# ("… có trách nhiệm gì?") are few but labelled (the law and citizen sets).
+FITTED = ("dense", "keyword", "not_in_force", "heading", "role_heading")
 
 
 def fit(items: list[Labelled], defaults: np.ndarray, c: float = 1.0, fitted: tuple[str, ...] = FITTED) -> np.ndarray:

@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.documents.citations import stated_refs
+from rag.search.roles import RoleAsk, asked_role
 from rag.text.abbrev import substitute_abbreviations
 from rag.text.normalize import diacritic_ratio, fold
 from rag.text.numbers import doc_refs
@@ -50,6 +51,8 @@ class Question:
     doc_refs: frozenset[str] = frozenset()  # leading numbers of documents it names ("57")
     stated: tuple[tuple[str | None, str | None, str], ...] = ()  # (điểm, khoản, Điều) it names
     as_of: str | None = None  # the date it asks about (ISO); None: the settings' date
+    role: RoleAsk | None = None  # the rights or duties it asks of someone ("… có trách nhiệm gì?")
+    role_article: tuple[str, str] | None = None  # (source, article) whose heading states them, once searched
 
     def __post_init__(self) -> None:
         self.search_text = self.search_text or self.text
@@ -63,6 +66,9 @@ class Question:
         self.procedure = bool(_PROCEDURE_RE.search(self.folded))
         self.doc_refs = frozenset(doc_refs(self.answer_text))
         self.stated = tuple(stated_refs(self.answer_text))
+        self.role = asked_role(without_attribution(self.answer_text))
+        if self.role is not None and self.kind is None:
+            self.kind = "list"  # "… có trách nhiệm gì?" asks for every duty the article lists
 
 
 # "Theo CDC Hà Nội, …", "Căn cứ Luật Bảo hiểm y tế, …": who says it, up to the first comma.

@@ -12,7 +12,7 @@ import numpy as np
 from rag.errors import InvalidInputError
 from rag.text.tokens import doc_terms
 
-FEATURES = ("dense", "keyword", "named_document", "not_in_force", "aside_from_the_rule", "heading")
+FEATURES = ("dense", "keyword", "named_document", "not_in_force", "aside_from_the_rule", "heading", "role_heading")
 
 
 @lru_cache(maxsize=4)
@@ -33,5 +33,5 @@ def load_weights(path: str) -> np.ndarray | None:
 def heading_terms(section: str) -> frozenset[str]:
     """Search terms of the article heading in a chunk's path ('Chương I › Điều 3. Nguyên tắc … › khoản 1')."""
     article = next((p for p in section.split(" › ") if p.startswith("Điều ")), "")
-    heading = re.sub(r"^Điều\s+\S+?\.?\s*", "", article)
+    heading = re.sub(r"^Điều\s+\d+[a-zđ]?\.?\s*", "", article)
     return frozenset(doc_terms(heading)) if heading else frozenset()

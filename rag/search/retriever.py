@@ -23,6 +23,7 @@ from rag.search.named_documents import NamedDocs, named_refs
 from rag.search.question import Question, typed_plain
 from rag.search.ranking import FEATURES, heading_terms, load_weights
 from rag.search.restore import Restorer
+from rag.search.roles import RoleHeadings, article_chunks, role_rows
 from rag.settings import Settings
 from rag.text.abbrev import expand_abbreviations
 from rag.text.normalize import fold, nfc
@@ -124,6 +125,7 @@ class Retriever:
         self._writer: dict[str, Any] = {}
         self._restorer: Restorer | None = None
         self._named: NamedDocs | None = None
+        self._roles: RoleHeadings | None = None
         self._collection: Any = None
         self._store: Any = None
         self._lock = threading.Lock()
@@ -167,7 +169,7 @@ class Retriever:
                 self._stamp = (st.st_mtime, st.st_size)
             except OSError:
                 self._stamp = None
-            self._keyword, self._restorer, self._named = index, None, None
+            self._keyword, self._restorer, self._named, self._roles = index, None, None, None
             return index
 
     def _committed_generation(self) -> int | None:
@@ -295,7 +297,8 @@ class Retriever:
         # Vectors not in the keyword file were left by an interrupted ingest: ignore them.
         dense = {cid: s for cid, s in dense.items() if cid in index}
         top_kw = [index.chunks[i].chunk_id for i in np.argsort(-kw)[:n] if kw[i] > 0]
-        cands = list(dict.fromkeys(list(dense) + top_kw + self._named_candidates(plan, kw)))
+        role = plan.role_article = self.role_article(plan)
+        cands = list(dict.fromkeys(list(dense) + top_kw + self._named_candidates(plan, kw) + article_chunks(index, role)))
         missing = [c for c in cands if c not in dense]
         if missing:
             got = self._collection.get(ids=missing, include=["embeddings"])
@@ -306,7 +309,21 @@ class Retriever:
             return None
         d = np.array([dense[c] for c in cands], dtype=np.float32)
         s = np.array([kw[index.row(c)] for c in cands], dtype=np.float32)
-        return cands, d, s, self.features(plan, d, s, [index.get(c).metadata for c in cands])
+        metas = [index.get(c).metadata for c in cands]
+        features = self.features(plan, d, s, metas)
+        features[:, FEATURES.index("role_heading")] = role_rows(metas, role)
+        return cands, d, s, features
+
+    def role_article(self, plan: Question) -> tuple[str, str] | None:
+        """(source, article) whose heading states the rights or duties the question asks of its actor."""
+        if plan.role is None:
+            return None
+        index = self.keyword()
+        if self._roles is None:
+            self._roles = RoleHeadings(index, self.embedder)
+        today = plan.as_of or self.settings.answer.today()
+        in_force = {s: status_as_of(d.metadata, today) not in _NOT_IN_FORCE for s, d in index.docs.items()}
+        return self._roles.best(plan.role, in_force)
 
     def _named_candidates(self, plan: Question, kw: np.ndarray, per_doc: int = 10) -> list[str]:
         """The best keyword matches inside each document the question names, so they can compete."""
@@ -359,7 +376,7 @@ class Retriever:
         if fitted is not None:
             return fitted
         return np.array([r.dense_weight, 1 - r.dense_weight, r.named_document_boost, -r.superseded_penalty,
-                         -0.5 * r.dense_weight, 0.0], dtype=np.float32)
+                         -0.5 * r.dense_weight, 0.0, r.role_heading_boost], dtype=np.float32)
 
 
 _NOT_IN_FORCE = {"superseded", "expired"}

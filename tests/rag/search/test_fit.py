@@ -35,7 +35,7 @@ def _toy(n: int, seed: int) -> list[Labelled]:
 
 
 def test_fit_learns_what_finds_the_gold_and_keeps_the_unfitted_weights() -> None:
-    defaults = np.array([0.6, 0.4, 1.0, -1.0, -0.3, 0.0], dtype=np.float32)
+    defaults = np.array([0.6, 0.4, 1.0, -1.0, -0.3, 0.0, 1.0], dtype=np.float32)
     items = _toy(60, 1)
     w = fit(items, defaults)
     assert w[FEATURES.index("heading")] > 0.5 and abs(float(w[0] + w[1]) - 1.0) < 1e-5
@@ -51,7 +51,7 @@ def test_fit_learns_what_finds_the_gold_and_keeps_the_unfitted_weights() -> None
 def test_fitting_only_the_heading_keeps_the_settings_ranking_as_its_anchor() -> None:
     from rag.search.fit import report
 
-    defaults = np.array([0.6, 0.4, 1.0, -1.0, -0.3, 0.0], dtype=np.float32)
+    defaults = np.array([0.6, 0.4, 1.0, -1.0, -0.3, 0.0, 1.0], dtype=np.float32)
     items = _toy(60, 2)
     w = fit(items, defaults, fitted=("heading",))
     assert w[FEATURES.index("heading")] > 0.5
