@@ -126,8 +126,11 @@ def _date(lines: list[str], text: str, legal: bool) -> str | None:
     return None
 
 
-def _publisher(lines: list[str], text: str) -> str | None:
-    for line in reversed(lines[-12:]):
+def _publisher(lines: list[str], text: str, raw: str = "") -> str | None:
+    # A site's reprint notice ("Ghi rõ nguồn: … khi phát hành lại") names the publisher; cleaning drops it from
+    # the text (it is not what the page is about), so it is read from the page as fetched.
+    footer = [ln.strip() for ln in raw.splitlines() if ln.strip()][-12:]
+    for line in [*reversed(lines[-12:]), *reversed(footer)]:
         if m := _SOURCE_RE.search(line):
             return m.group(1).strip(" .")
     for line in lines[:4]:
@@ -161,7 +164,7 @@ def extract(cleaned: str, raw: str) -> DocMeta:
     return DocMeta(
         title=title,
         date=_date(lines, cleaned, legal),
-        publisher=_publisher(lines, cleaned),
+        publisher=_publisher(lines, cleaned, raw),
         doc_numbers=doc_numbers(cleaned),
         legal=legal,
     )
