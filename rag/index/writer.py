@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 _EMBED_KEYS = ("title", "section", "subjects")
 # Bump when cleaning, metadata or chunking rules change: documents are then chunked again
 # (their embeddings come from the cache when the chunk text did not change).
-PIPELINE_VERSION = 17
+PIPELINE_VERSION = 18
 # Document metadata kept in the manifest and on every chunk (shown in citations and lists).
 DOC_KEYS = ("title", "date", "publisher", "doc_numbers", "doc_number", "doc_type", "issuer", "issued", "effective",
             "effective_until", "status", "replaced_by", "replaces", "amended_by", "consolidated", "subject",
