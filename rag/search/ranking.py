@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from rag.documents.citations import article_heading
 from rag.errors import InvalidInputError
 from rag.text.tokens import doc_terms
 
@@ -32,6 +32,5 @@ def load_weights(path: str) -> np.ndarray | None:
 @lru_cache(maxsize=20_000)
 def heading_terms(section: str) -> frozenset[str]:
     """Search terms of the article heading in a chunk's path ('Chương I › Điều 3. Nguyên tắc … › khoản 1')."""
-    article = next((p for p in section.split(" › ") if p.startswith("Điều ")), "")
-    heading = re.sub(r"^Điều\s+\d+[a-zđ]?\.?\s*", "", article)
+    heading = article_heading(section)
     return frozenset(doc_terms(heading)) if heading else frozenset()

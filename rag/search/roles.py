@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag.documents.citations import article_heading
 from rag.text.abbrev import substitute_abbreviations
 from rag.text.normalize import fold, nfc
 
@@ -36,9 +37,6 @@ _TAIL_RE = re.compile(r"\s+(?:thi|se|deu|cung)\s*$")
 # "Trách nhiệm của cơ quan bảo hiểm xã hội trong thực hiện hợp đồng …": who, without the occasion.
 _HEADING_RE = re.compile(r"^(?P<roles>[^,]{0,40}?)\s+cua\s+(?P<actor>.+)$")
 _QUALIFIER_RE = re.compile(r"\s+(?:trong|ve|doi voi|khi)\s+.*$")
-# The heading of an article, from a chunk's section path ("Chương II › Điều 41. Trách nhiệm của … › khoản 3").
-_ARTICLE_RE = re.compile(r"^Điều\s+\d+[a-zđ]?\.?\s*")
-_NOTE_RE = re.compile(r"\[\d+\]")
 # How much nearer the asked actor must be to one heading than to the next with the same role. Cosines of
 # the small model crowd together (0.83-0.92 for right and wrong actors alike), but the right heading led the
 # next by 0.007-0.023 on the questions read, while actors no heading names ("Sở Y tế", "bác sĩ") led by
@@ -65,12 +63,6 @@ def asked_role(question: str) -> RoleAsk | None:
     tail = _TAIL_RE.search(folded[start:end])
     actor = text[start + (lead.end() if lead else 0):end - (len(tail.group(0)) if tail else 0)].strip(" ,")
     return RoleAsk(_ROLES[m.group("role")], actor) if len(actor) >= 3 else None
-
-
-def article_heading(section: str) -> str:
-    """The heading of the article in a section path, without its number and footnote marks."""
-    article = next((p for p in section.split(" › ") if p.startswith("Điều ")), "")
-    return _NOTE_RE.sub("", _ARTICLE_RE.sub("", article)).strip()
 
 
 @dataclass(frozen=True)
