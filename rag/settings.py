@@ -87,9 +87,10 @@ class RetrieveSettings(BaseModel):
         description="Fused-score penalty of chunks from documents no longer in force (z-score units).")
     named_document_boost: float = Field(1.0, ge=0.0, le=5.0,
         description="Fused-score bonus of chunks of a document the question names by number (z-score units).")
-    role_heading_boost: float = Field(1.0, ge=0.0, le=5.0,
+    role_heading_boost: float = Field(2.75, ge=0.0, le=5.0,
         description="Fused-score bonus of the article whose heading states the rights or duties a question asks "
-        "of its actor ('Trách nhiệm của cơ quan bảo hiểm xã hội' for '… có trách nhiệm gì?'; z-score units).")
+        "of its actor ('Trách nhiệm của cơ quan bảo hiểm xã hội' for '… có trách nhiệm gì?'; z-score units). "
+        "The weight `rag fit` learned (eval/ranker.json); 1.0 lost a heading to a question's other words.")
 
 
 class AnswerSettings(BaseModel):

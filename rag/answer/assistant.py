@@ -102,7 +102,7 @@ class Assistant:
         timings = {"rewrite": t_rewrite, "retrieve": (t2 - t1) * 1000}
         hits, named = self._within_named(plan, found)
         qwords = question_words(plan.coverage_text, self.retriever.keyword(), plan.plain)
-        evidence = self._evidence(qwords, hits, plan.coverage_text)
+        evidence = self._evidence(qwords, hits, plan)
         if evidence < self.settings.answer.evidence_threshold or not hits:
             reply = self._not_in_documents(question, found)
         elif self.llm is not None:
@@ -142,12 +142,19 @@ class Assistant:
         return rewrite(question, history, turns), (time.perf_counter() - t) * 1000
 
     @staticmethod
-    def _evidence(qwords: QuestionWords, hits: list[Hit], question: str) -> float:
+    def _evidence(qwords: QuestionWords, hits: list[Hit], plan: Question) -> float:
         """0..1: do the top passages cover the question's words and meaning?"""
         if not hits:
             return 0.0
-        cov = max(coverage(qwords, f"{h.title}\n{h.section or ''}\n{about_text(h.text, question)}")
-                  for h in hits[:_EVIDENCE_TOP])
+        question = plan.coverage_text
+
+        def said(h: Hit) -> str:
+            # The article whose heading names the asked role of the asker's actor says who, in its own words
+            # ("tổ chức, cá nhân đóng bảo hiểm y tế" for "doanh nghiệp"): the asker's words for them count.
+            actor = plan.role.actor if plan.role and (h.source, h.article) == plan.role_article else ""
+            return f"{h.title}\n{h.section or ''}\n{about_text(h.text, question)}\n{actor}"
+
+        cov = max(coverage(qwords, said(h)) for h in hits[:_EVIDENCE_TOP])
         cos = max(h.dense for h in hits[:_EVIDENCE_TOP])
         sim = min(max((cos - 0.80) / 0.10, 0.0), 1.0)
         return 0.5 * cov + 0.5 * sim

@@ -57,7 +57,10 @@ class Restorer:
         self.index = index
         self.options = {k: [form for form, _ in c.most_common(_OPTIONS)] for k, c in syll.items()}
         self.total = max(sum(self.counts.values()), 1)
-        self.phrases = {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
+        # How an asker names themselves ("toi", "con toi") is never in the documents, so the corpus cannot
+        # restore it ("toi" would read "tối", as in "tối đa"); the asker lexicon can.
+        self.askers = {fold(p).replace(" ", "_"): p for p in lexicon.raw_lines("asker")}
+        self.phrases = self.askers | {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
 
     def restore(self, text: str) -> str:
         words = re.findall(r"\w+|[^\w\s]", text)
@@ -68,6 +71,8 @@ class Restorer:
             for n in (4, 3, 2, 1):
                 key = "_".join(fold(w) for w in words[i:i + n])
                 hit = self.phrases.get(key)
+                if hit and n == 1 and key in self.askers and self._known_pair(words[i:i + 2]):
+                    hit = None  # "toi da" is the corpus's "tối đa", not the asker's "tôi"
                 if hit and len(words[i:i + n]) == n:
                     out += [*self._path(run), hit]
                     run = []
@@ -98,6 +103,11 @@ class Restorer:
                             for prev, (score, path) in best.items()), key=lambda x: x[0])
                     for f in options[pos]}
         return max(best.values(), key=lambda x: x[0])[1]
+
+    def _known_pair(self, words: list[str]) -> bool:
+        """Whether the corpus has these two plain syllables side by side (in some accented form)."""
+        keys = [fold(w) for w in words]
+        return len(keys) == 2 and all(k in self.options for k in keys) and bool(self._neighbours(keys))
 
     def _p(self, form: str) -> float:
         return (self.counts[form] + 1) / self.total

@@ -15,6 +15,7 @@ _TEXTS = [
     "Mức đóng bảo hiểm y tế bằng 4,5% tiền lương; hộ gia đình đóng bảo hiểm y tế theo năm.",
     "Khám bệnh, chữa bệnh nghiện ma túy, nghiện rượu hoặc chất gây nghiện khác không được hưởng.",
     "Người dân tộc thiểu số đang cư trú tại vùng đồng bào dân tộc thiểu số và miền núi.",
+    "Mức tiền lương tháng tối đa để tính số tiền đóng bảo hiểm y tế; mức tối thiểu; buổi tối.",
 ]
 
 
@@ -36,3 +37,12 @@ def test_typed_accents_and_unknown_words_are_kept() -> None:
     restorer = _restorer()
     assert restorer.restore("Đóng bhyt") == "Đóng bhyt"
     assert restorer.restore("nghien 2025") == "nghiên 2025"
+
+
+def test_the_asker_is_restored_though_the_documents_never_say_it() -> None:
+    # The documents say "tối" (tối đa) and never "tôi": the asker's words come from the asker lexicon, unless the
+    # corpus has the syllable with its neighbour ("toi da" is "tối đa").
+    restorer = _restorer()
+    assert restorer.restore("toi dong bao hiem y te").startswith("tôi đóng")
+    assert restorer.restore("con toi dong bao hiem y te").startswith("con tôi đóng")
+    assert restorer.restore("muc luong toi da") == "mức lương tối đa"

@@ -1,0 +1,38 @@
+"""Citizens add their own details and words the documents never use ("nâng mũi", "xe của bệnh viện",
+"doanh nghiệp" for "tổ chức đóng bảo hiểm y tế"): the provision that answers is still quoted, not refused."""
+
+from __future__ import annotations
+
+from rag.answer.assistant import Assistant
+from rag.answer.evidence import shape_bonus
+from rag.documents.citations import stated_refs
+
+_DECREE = "seeds/nd146_2018-ND-CP_superseded-by-nd188-2025.md"
+
+
+def _basis(assistant: Assistant, question: str) -> tuple[str, tuple[str | None, str | None, str]]:
+    reply = assistant.ask(question)
+    assert reply.reason == "answered", reply.answer
+    return reply.citations[0].hit.source, stated_refs(reply.citations[0].basis)[0]
+
+
+def test_a_detail_no_document_names_does_not_refuse_what_the_law_says(assistant: Assistant) -> None:
+    # "nâng mũi" is in no document; "dịch vụ thẩm mỹ" is in the list of what the insurance does not pay.
+    reply = assistant.ask("Mổ thẩm mỹ nâng mũi có được bảo hiểm y tế thanh toán không?")
+    assert reply.reason == "answered", reply.answer
+    assert stated_refs(reply.citations[0].basis)[0][1:] == ("6", "23")
+    assert reply.answer.startswith("Không.")
+
+
+def test_the_actor_named_the_askers_way_gets_the_rights_article(assistant: Assistant) -> None:
+    # The heading says "tổ chức, cá nhân đóng bảo hiểm y tế"; the question's other words ("nhân viên",
+    # "đóng bhyt") pull towards the list of insured groups.
+    source, ref = _basis(assistant, "Doanh nghiệp đóng bhyt cho nhân viên thì doanh nghiệp có quyền gì?")
+    assert ref[2] == "38" and "luat-bhyt" in source
+
+
+def test_a_cost_priced_in_fuel_answers_how_much(assistant: Assistant) -> None:
+    assert shape_bonus("amount", "theo mức bằng 0,2 lít xăng/km tính theo khoảng cách thực tế", "chi bao nhiêu tiền") == 1.0
+    source, ref = _basis(assistant, "Quỹ bảo hiểm y tế chi bao nhiêu tiền vận chuyển khi chuyển viện cấp cứu bằng "
+                                    "xe của bệnh viện?")
+    assert (source, ref[2]) == (_DECREE, "26")
