@@ -60,7 +60,10 @@ class Restorer:
         # How an asker names themselves ("toi", "con toi") is never in the documents, so the corpus cannot
         # restore it ("toi" would read "tối", as in "tối đa"); the asker lexicon can.
         self.askers = {fold(p).replace(" ", "_"): p for p in lexicon.raw_lines("asker")}
-        self.phrases = self.askers | {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
+        # So are the question words of more than one syllable: "bao lau" is "bao lâu", though the corpus says
+        # "bảo" far more often than "bao" (one syllable alone, "mấy" or "đâu", is too ambiguous to force).
+        asks = {fold(p).replace(" ", "_"): p for p in lexicon.raw_lines("interrogatives") if " " in p}
+        self.phrases = self.askers | asks | {fold(k).replace(" ", "_"): v for k, v in lexicon.table("plain_words")}
 
     def restore(self, text: str) -> str:
         words = re.findall(r"\w+|[^\w\s]", text)

@@ -46,3 +46,8 @@ def test_the_asker_is_restored_though_the_documents_never_say_it() -> None:
     assert restorer.restore("toi dong bao hiem y te").startswith("tôi đóng")
     assert restorer.restore("con toi dong bao hiem y te").startswith("con tôi đóng")
     assert restorer.restore("muc luong toi da") == "mức lương tối đa"
+
+
+def test_question_words_are_restored_though_a_corpus_word_shares_their_syllables() -> None:
+    # "bảo hiểm" makes "bảo" the corpus's form of "bao"; "bao lau" asks how long.
+    assert _restorer().restore("doi the mat bao lau").endswith("bao lâu")
