@@ -68,8 +68,8 @@ def folded_syllables(text: str) -> str:
 
 # A word no indexed document uses ("nâng mũi", "kính cận") is the asker's own detail: no passage can cover it,
 # so it weighs a quarter of a rare word's weight. Weighed in full it refused questions the law answers in its
-# own words ("dịch vụ thẩm mỹ"); at 0.25 and 0.1 every set held or rose, and at 0 one question golden expects
-# refused was answered.
+# own words ("dịch vụ thẩm mỹ"). At 0.25 every set held or rose (citizen_fresh2 0.909 -> 0.955); at 0.1 one
+# groups question quoted another khoản, and at 0 one question golden expects refused was answered.
 _ABSENT = 0.25
 
 
