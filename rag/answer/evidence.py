@@ -147,9 +147,10 @@ def _parts_in(term: str, terms: frozenset[str]) -> bool:
 
 _ANSWER_SHAPES = {
     "contact": re.compile(r"\d{8,}|\d{3,4}[ .]\d{3}[ .]\d{3,4}|@"),
+    # A recurring window ("trong 15 ngày đầu của mỗi quý") answers "khi nào" as a date does.
     "date": re.compile(r"\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d{2}-\d{2}\b|\bngày\s+\d|\bnăm\s+\d{4}|"
                        r"\b(?:đến|từ|kể từ|trước|sau)\s+(?:ngày|tháng|khi|thời điểm)\b|\b(?:ngày|tháng) (?:cuối cùng|đầu tiên)\b|"
-                       r"\b(?:cuối|đầu) (?:tháng|năm|quý)\b|"
+                       r"\b(?:cuối|đầu) (?:tháng|năm|quý)\b|\bngày (?:đầu|cuối) (?:của )?(?:mỗi |các )?(?:tháng|năm|quý)\b|"
                        r"\btháng\s+\d|\b(19|20)\d{2}\s*[-–]\s*(19|20)\d{2}\b", re.IGNORECASE),
     "percent": re.compile(r"\d\s*%|phần trăm"),
     "price": re.compile(r"\d[\d.,]*\s*(?:đồng|triệu|nghìn|ngàn|tỷ|VNĐ|VND|đ)\b|\bmiễn phí\b", re.IGNORECASE),

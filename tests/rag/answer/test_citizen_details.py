@@ -36,3 +36,11 @@ def test_a_cost_priced_in_fuel_answers_how_much(assistant: Assistant) -> None:
     source, ref = _basis(assistant, "Quỹ bảo hiểm y tế chi bao nhiêu tiền vận chuyển khi chuyển viện cấp cứu bằng "
                                     "xe của bệnh viện?")
     assert (source, ref[2]) == (_DECREE, "26")
+
+
+def test_when_is_answered_by_a_recurring_window(assistant: Assistant) -> None:
+    # "trong 15 ngày đầu của mỗi quý" (Điều 26) answers when one may change; "Thay đổi nơi đăng ký …" (Điều 19,
+    # a reason to exchange the card) only repeats the question.
+    assert shape_bonus("date", "có quyền thay đổi … trong 15 ngày đầu của mỗi quý", "khi nào") == 1.0
+    source, ref = _basis(assistant, "Muốn thay đổi nơi đăng ký khám bệnh ban đầu thì được thay đổi khi nào?")
+    assert ref[1:] == ("1", "26") and "luat-bhyt" in source
