@@ -131,7 +131,7 @@ def coverage(q: QuestionWords, text: str) -> float:
     terms = covered_terms(text)
     missing = missing_wholes(q, text)
     got = sum(w for k, (t, w) in enumerate(zip(q.words, q.weights))
-              if k not in missing and (t in terms or _parts_in(t, terms)))
+              if k not in missing and term_present(t, terms))
     return got / (sum(q.weights) or 1.0)
 
 

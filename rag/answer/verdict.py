@@ -53,7 +53,7 @@ def verdict(q: Question, heading: str, lines: list[str]) -> bool | None:
     first = lines[0].rstrip()
     # A heading or a lead ("… như sau:") governs every item under it; the provision's own sentence
     # settles the question only in the question's own words ("được cấp lại" asked, "được cấp lại" said).
-    governing = fold(f"{heading}\n{first}" if first.endswith(":") else heading)
+    governing = fold(_governing(heading, lines)[0])
     if _has(governing, "denials"):
         return False
     if _has(governing, "grants"):
@@ -64,6 +64,16 @@ def verdict(q: Question, heading: str, lines: list[str]) -> bool | None:
     if any(c in q.folded for c in _affirmed(own, "grants")):
         return True
     return None
+
+
+_SPEAKS_SHARE = 1 / 3
+
+
+def _governing(heading: str, lines: list[str]) -> tuple[str, list[str]]:
+    """The words that govern a quoted provision (its article's heading, and its khoản's lead when the first line
+    ends in ":"), and the lines they govern."""
+    lead = lines[0].rstrip().endswith(":")
+    return (f"{heading}\n{lines[0].rstrip()}" if lead else heading), (lines[1:] if lead else lines)
 
 
 @cache
@@ -81,9 +91,8 @@ def speaks_of(qwords: QuestionWords, heading: str, lines: list[str]) -> bool:
     tuổi đi mổ mắt cận thị" 0.49), and the unrelated item said 0.19."""
     if not lines:
         return False
-    first = lines[0].rstrip()
-    governing = covered_terms(f"{heading}\n{first}" if first.endswith(":") else heading)
-    own = covered_terms("\n".join(lines[1:] if first.endswith(":") else lines))
+    heading_and_lead, items = _governing(heading, lines)
+    governing, own = covered_terms(heading_and_lead), covered_terms("\n".join(items))
     said = unsaid = 0.0
     for term, weight in zip(qwords.words, qwords.weights):
         if term_present(term, governing) or term_present(term, _predicate_terms()):
@@ -93,6 +102,3 @@ def speaks_of(qwords: QuestionWords, heading: str, lines: list[str]) -> bool:
         else:
             unsaid += weight
     return said >= _SPEAKS_SHARE * (said + unsaid)
-
-
-_SPEAKS_SHARE = 1 / 3
