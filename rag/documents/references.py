@@ -68,8 +68,10 @@ def _lead_words(text: str, n: int) -> str:
     return " ".join(words[:n]).rstrip(",;:")
 
 
-def _subjects(text: str, article: str, clause: str | None, units_of: UnitsOf) -> Iterator[list[str]]:
-    """For each reference in the text, the opening words of each điểm (or khoản) it names."""
+def _subjects(text: str, article: str, clause: str | None, units_of: UnitsOf,
+              whole_articles: bool = False) -> Iterator[list[str]]:
+    """For each reference in the text, the opening words of each điểm (or khoản) it names; with
+    ``whole_articles``, of every điểm and khoản of an article named whole ("đối tượng quy định tại Điều 2")."""
     for m in _START_RE.finditer(text):
         ref = _parse(t.group(0) for t in _TOKEN_RE.finditer(text, m.end()))
         if ref.other_document:
@@ -80,6 +82,8 @@ def _subjects(text: str, article: str, clause: str | None, units_of: UnitsOf) ->
             ref_clause = ref_clause or clause
             found += [_lead_words(u.text, SUBJECT_WORDS) for u in units
                       if u.clause == ref_clause and (u.point in points if points else True)]
+        if whole_articles and not ref.parts and ref.article and ref.article != article:
+            found += [_lead_words(u.text, SUBJECT_WORDS) for u in units if u.clause]
         yield [t for t in found if t]
 
 
@@ -92,7 +96,7 @@ def referenced_subjects(text: str, article: str, clause: str | None, units_of: U
 
     ``article``/``clause``: where the text itself stands ("khoản này", "Điều này");
     ``units_of``: an article number's khoản and điểm, from the parsed text or the index."""
-    return _joined([t for found in _subjects(text, article, clause, units_of) for t in found])
+    return _joined([t for found in _subjects(text, article, clause, units_of, whole_articles=True) for t in found])
 
 
 def chunk_subjects(text: str, article: str, units_of: UnitsOf) -> tuple[str, str]:

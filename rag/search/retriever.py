@@ -21,7 +21,7 @@ from rag.index.store import IndexLocation, open_collection, open_manifest, reset
 from rag.search.as_of import read_as_of
 from rag.search.named_documents import NamedDocs, named_refs
 from rag.search.question import Question, typed_plain
-from rag.search.ranking import FEATURES, heading_terms, load_weights
+from rag.search.ranking import FEATURES, HEADING_MORE, asked_weights, heading_share, load_weights
 from rag.search.restore import Restorer
 from rag.search.roles import RoleHeadings, article_chunks, role_rows
 from rag.settings import Settings
@@ -349,16 +349,8 @@ class Retriever:
         about_changes = plan.about_changes or plan.about_transition
         out = np.zeros((len(metas), len(FEATURES)), dtype=np.float32)
         out[:, 0], out[:, 1] = _z(dense), _z(keyword)
-        index = self.keyword()
-        asked = {t: float(index.idf[index.vocab[t]]) for t in set(plan.terms) if t in index.vocab}
-        total = sum(asked.values()) or 1.0
-        # Headings are tokenized once each (cached), and only when they count (`rag fit` always counts them).
-        with_heading = self.count_headings or bool(self.weights()[FEATURES.index("heading")])
+        asked = asked_weights(plan.terms, self.keyword())
         for i, meta in enumerate(metas):
-            if with_heading:
-                # The article's heading as a field of its own: how much of the question (by rarity) it says.
-                heading = heading_terms(str(meta.get("section") or ""))
-                out[i, 5] = sum(w for t, w in asked.items() if t in heading) / total
             source = str(meta.get("source", ""))
             if source in plan.named:
                 out[i, 2] = 1.0
@@ -366,6 +358,16 @@ class Retriever:
                 out[i, 3] = 1.0
             if (meta.get("legal_kind") == "note" or transitional(meta)) and not about_changes:
                 out[i, 4] = 1.0
+        old = out[:, 3] > 0
+        # Headings are tokenized once each (cached), and only when they count (`rag fit` always counts them).
+        if self.count_headings or old.any() or bool(self.weights()[FEATURES.index("heading")]):
+            # The article's heading as a field of its own: how much of the question (by rarity) it says.
+            out[:, 5] = [heading_share(asked, str(meta.get("section") or "")) for meta in metas]
+        if old.any() and (~old).any():
+            # A document no longer in force yields, unless its article's heading says more of the question than
+            # any in force does: that article is the question's topic (a repealed decree's details the law leaves
+            # to a decree not indexed), and it answers with its notice.
+            out[old & (out[:, 5] > out[~old, 5].max() + HEADING_MORE), 3] = 0.0
         return out
 
     def weights(self) -> np.ndarray:

@@ -44,3 +44,21 @@ def test_when_is_answered_by_a_recurring_window(assistant: Assistant) -> None:
     assert shape_bonus("date", "có quyền thay đổi … trong 15 ngày đầu của mỗi quý", "khi nào") == 1.0
     source, ref = _basis(assistant, "Muốn thay đổi nơi đăng ký khám bệnh ban đầu thì được thay đổi khi nào?")
     assert ref[1:] == ("1", "26") and "luat-bhyt" in source
+
+
+def test_a_repealed_decrees_article_whose_heading_is_the_topic_answers(assistant: Assistant) -> None:
+    # The law in force speaks of "quỹ dự phòng" in passing (Điều 35, the BHYT fund); the decree it superseded,
+    # whose replacement is not indexed, has "Quản lý và sử dụng quỹ dự phòng". Its heading says more of the
+    # question than any heading in force, so it is not ranked below the law for being no longer in force.
+    reply = assistant.ask("Quỹ dự phòng khám chữa bệnh bảo hiểm y tế được dùng vào việc gì?")
+    assert reply.reason == "answered", reply.answer
+    assert reply.citations[0].hit.source == _DECREE
+    assert stated_refs(reply.citations[0].basis)[0][1:] == ("2", "35")
+    assert reply.as_json()["citations"][0]["document"]["status"] == "superseded"
+
+
+def test_a_group_named_by_a_whole_article_reference_is_found(assistant: Assistant) -> None:
+    # "Ủy ban nhân dân xã … lập danh sách đối tượng quy định tại Điều 2" names the unemployed only through
+    # Điều 2's list ("6. Người đang hưởng trợ cấp thất nghiệp"); that khoản answers, not a refusal.
+    source, ref = _basis(assistant, "Người hưởng trợ cấp thất nghiệp thì ai lập danh sách cấp thẻ bhyt?")
+    assert (source, ref[1], ref[2]) == (_DECREE, "5", "11")

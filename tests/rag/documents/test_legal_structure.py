@@ -130,6 +130,9 @@ def test_a_provision_that_names_its_subject_by_reference_carries_that_subject() 
     # Another document's text may not be indexed: its references are left alone.
     assert referenced_subjects("đối tượng quy định tại điểm b khoản 1 Điều 2 của Nghị định số 146/2018/NĐ-CP",
                                "9", None, units_of) == ""
+    # A whole article named ("lập danh sách đối tượng quy định tại Điều 2"): every group it lists.
+    assert referenced_subjects("lập danh sách đối tượng quy định tại Điều 2", "11", None, units_of) == \
+        "Nhóm gồm; Người lao động; Học sinh, sinh viên."
 
 
 def test_every_item_of_a_list_is_a_search_unit_under_its_lead() -> None:
