@@ -272,12 +272,18 @@ class Retriever:
         fused = features @ self.weights()
         hits: list[Hit] = []
         held: set[tuple[str, str, str]] = set()  # (source, article, "khoản:điểm") of the lines already ranked
+        quoted: dict[str, list[str]] = {}  # source -> texts of the provisions already ranked
         for i in np.argsort(-fused, kind="stable"):
             chunk = index.get(cands[i])
             lines = _held_lines(chunk.metadata)
             if chunk.metadata.get("item") and lines <= held:
                 continue  # an enumeration item ranked below the chunk that holds its whole list adds nothing
+            above = quoted.setdefault(chunk.doc_source, [])
+            if lines and all(any(line in text for text in above) for line in chunk.text.splitlines() if line.strip()):
+                continue  # nor does a piece of a long điểm ranked below the item that holds all of it
             held |= lines
+            if lines:
+                above.append(chunk.text)
             hits.append(Hit(chunk.chunk_id, float(fused[i]), float(d[i]), float(s[i]), chunk.text,
                             chunk.metadata, len(hits) + 1, plan.as_of or self.settings.answer.today()))
             if len(hits) == k:

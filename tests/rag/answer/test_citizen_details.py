@@ -62,3 +62,16 @@ def test_a_group_named_by_a_whole_article_reference_is_found(assistant: Assistan
     # Điều 2's list ("6. Người đang hưởng trợ cấp thất nghiệp"); that khoản answers, not a refusal.
     source, ref = _basis(assistant, "Người hưởng trợ cấp thất nghiệp thì ai lập danh sách cấp thẻ bhyt?")
     assert (source, ref[1], ref[2]) == (_DECREE, "5", "11")
+
+
+def test_pieces_of_one_long_provision_do_not_crowd_out_the_answer(assistant: Assistant) -> None:
+    # Điểm b khoản 2 Điều 32 (a long "giám định … thanh toán" deadline) is indexed whole as a list item and in
+    # pieces; the pieces repeat the item and used to take the places of "13. Giám định y khoa …" (Điều 23).
+    hits = assistant.retriever.search("Giám định y khoa có được BHYT thanh toán không?")
+    texts = [h.text for h in hits]
+    for i, text in enumerate(texts):
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert not all(any(line in above for above in texts[:i]) for line in lines), text
+    reply = assistant.ask("Giám định y khoa có được BHYT thanh toán không?")
+    assert reply.answer.startswith("Không.")
+    assert stated_refs(reply.citations[0].basis)[0][1:] == ("13", "23")
