@@ -232,7 +232,8 @@ class Assistant:
         for ev in chosen:
             hit = hits[ev.hit]
             if ev.whole_article:
-                prov: Provision | None = whole_article(ev.hit, hit, index, cap)
+                asked = plan.role.role if plan.role and (hit.source, hit.article) == plan.role_article else None
+                prov: Provision | None = whole_article(ev.hit, hit, index, cap, asked)
             else:
                 prov = provision_for(ev.text, ev.hit, hit, index, cap, listing, plan.procedure) if hit.legal else None
             if prov is None:

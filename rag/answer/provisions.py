@@ -19,6 +19,7 @@ from rag.documents.citations import basis_label, clauses_label
 from rag.documents.legal_structure import Unit, units_from_keys, units_from_lines
 from rag.index.keyword import Chunk, KeywordIndex
 from rag.search.retriever import Hit
+from rag.search.roles import states_role
 
 
 @dataclass
@@ -113,12 +114,17 @@ def _capped(units: list[Unit], cap: int) -> tuple[list[str], bool]:
     return lines, False
 
 
-def whole_article(hit_no: int, hit: Hit, index: KeywordIndex, cap: int) -> Provision:
+def whole_article(hit_no: int, hit: Hit, index: KeywordIndex, cap: int, role: str | None = None) -> Provision:
     """An article whose heading is the answer ("Quyền của người tham gia bảo hiểm y tế"): all of it that
     states the rule. A khoản that only says who details it ("Chính phủ quy định chi tiết khoản 1 Điều này")
-    is left out; when one khoản is left, it is the basis."""
+    is left out; when one khoản is left, it is the basis. ``role``: the rights or duties asked, of an article
+    whose khoản state each ("1. Quyền của …", "2. Trách nhiệm của …"): the khoản stating it."""
     every = _hit_units(index, hit)
     units = _stating(_in_force(every))
+    if role is not None:
+        stating = [u.clause for u in units if u.point is None and u.clause is not None and states_role(u.text, role)]
+        if len(stating) == 1:
+            units = [u for u in units if u.clause == stating[0]]
     lines, truncated = _capped(units, cap)
     clauses = list(dict.fromkeys(u.clause for u in units))
     if len(clauses) == 1 and clauses[0] is not None:

@@ -9,7 +9,7 @@ its actor is matched to the heading's by meaning (the embedded model), not by wo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,6 +48,7 @@ MIN_MARGIN = 0.005
 class RoleAsk:
     role: str  # "rights" or "duties"
     actor: str  # as the question names them
+    said: frozenset[str] = field(default=frozenset(), compare=False)  # the question's folded syllables
 
 
 def asked_role(question: str) -> RoleAsk | None:
@@ -62,7 +63,14 @@ def asked_role(question: str) -> RoleAsk | None:
     lead = _LEAD_RE.match(folded[start:end])
     tail = _TAIL_RE.search(folded[start:end])
     actor = text[start + (lead.end() if lead else 0):end - (len(tail.group(0)) if tail else 0)].strip(" ,")
-    return RoleAsk(_ROLES[m.group("role")], actor) if len(actor) >= 3 else None
+    said = frozenset(_WORD_RE.findall(folded))
+    return RoleAsk(_ROLES[m.group("role")], actor, said) if len(actor) >= 3 else None
+
+
+def states_role(lead: str, role: str) -> bool:
+    """Whether a khoản's lead opens with the role ("1. Quyền của cơ sở khám bệnh, chữa bệnh:" states rights)."""
+    words = re.sub(r"^\s*\d{1,2}[a-zđ]?\.\s*", "", fold(nfc(lead))).split()
+    return any(_ROLES.get(" ".join(words[:n])) == role for n in (2, 1)) and " va " not in " ".join(words[:4])
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,7 @@ class _Heading:
     text: str
     roles: frozenset[str]
     actor: str
+    occasion: frozenset[str]  # the folded syllables of "… trong thực hiện hợp đồng …", after the actor
 
 
 class RoleHeadings:
@@ -115,8 +124,11 @@ class RoleHeadings:
         rivals = [score[k][0] for k in range(len(score)) if k not in same]
         if rivals and score[0][0] - rivals[0] < MIN_MARGIN:
             return None
+        # The heading whose occasion the question states ("… khi thực hiện hợp đồng khám chữa bệnh") says more of
+        # it than the bare role of the same actor: it answers, in force or not (its answer carries its notice).
+        occasioned = [score[k][1] for k in same if _states(self.headings[score[k][1]].occasion, ask.said)]
         current = [score[k][1] for k in same if in_force.get(self.headings[score[k][1]].source, True)]
-        best = self.headings[current[0] if current else score[0][1]]
+        best = self.headings[occasioned[0] if occasioned else current[0] if current else score[0][1]]
         return best.source, best.article
 
 
@@ -127,7 +139,15 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(len(a | b), 1)
 
 
-def _parse(heading: str) -> tuple[frozenset[str], str] | None:
+# Of an occasion, the share of its syllables a question must say for the occasion to count as stated.
+OCCASION_SAID = 0.8
+
+
+def _states(occasion: frozenset[str], said: frozenset[str]) -> bool:
+    return bool(occasion) and len(occasion & said) >= OCCASION_SAID * len(occasion)
+
+
+def _parse(heading: str) -> tuple[frozenset[str], str, frozenset[str]] | None:
     heading = nfc(heading)
     m = _HEADING_RE.match(fold(heading))
     if not m:
@@ -136,7 +156,8 @@ def _parse(heading: str) -> tuple[frozenset[str], str] | None:
     start = m.start("actor")
     qualifier = _QUALIFIER_RE.search(m.group("actor"))
     actor = heading[start:start + (qualifier.start() if qualifier else len(m.group("actor")))].strip(" ,.")
-    return (roles, actor) if roles and actor else None
+    occasion = frozenset(_WORD_RE.findall(qualifier.group(0))[1:]) if qualifier else frozenset()
+    return (roles, actor, occasion) if roles and actor else None
 
 
 def role_rows(metas: list[dict[str, Any]], article: tuple[str, str] | None) -> np.ndarray:

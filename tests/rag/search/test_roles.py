@@ -8,10 +8,11 @@ import pytest
 from rag.answer.assistant import Assistant
 from rag.documents.citations import stated_refs
 from rag.search.retriever import Retriever
-from rag.search.roles import RoleAsk, asked_role
+from rag.search.roles import RoleAsk, asked_role, states_role
 from rag.settings import Settings
 
 LAW = "seeds/luat-bhyt_25-2008-QH12_vbhn-22-VBHN-VPQH_2025-02-26.md"
+DECREE = "seeds/nd146_2018-ND-CP_superseded-by-nd188-2025.md"
 
 
 def test_the_role_and_the_actor_are_read_from_how_citizens_ask() -> None:
@@ -47,3 +48,27 @@ def test_an_actor_no_heading_names_clearly_gets_no_article(seeded_settings: Sett
     # The decree's "cơ sở khám bệnh, chữa bệnh" is the same actor as the law's; the law is in force.
     plan = retriever.analyse("Cơ sở khám bệnh, chữa bệnh có trách nhiệm gì?")
     assert retriever.role_article(plan) == (LAW, "43")
+
+
+@pytest.mark.parametrize("question,article", [
+    ("Cơ quan bảo hiểm xã hội có trách nhiệm gì khi thực hiện hợp đồng khám chữa bệnh bảo hiểm y tế với bệnh viện?",
+     "20"),
+    ("Cơ sở khám chữa bệnh có quyền gì khi thực hiện hợp đồng khám chữa bệnh BHYT?", "21"),
+])
+def test_a_heading_whose_occasion_the_question_states_answers(seeded_settings: Settings, question: str,
+                                                              article: str) -> None:
+    # The decree's "Quyền và trách nhiệm của cơ quan bảo hiểm xã hội trong thực hiện hợp đồng …" says the
+    # occasion the question names; the law's "Trách nhiệm của cơ quan bảo hiểm xã hội" does not. Asked without
+    # the occasion, the law in force answers (above).
+    retriever = Retriever(seeded_settings)
+    assert retriever.role_article(retriever.analyse(question)) == (DECREE, article)
+
+
+def test_the_khoan_that_states_the_asked_role_is_found() -> None:
+    # "Quyền và trách nhiệm của …" articles state each role in a khoản of its own; asked one, that khoản answers.
+    assert states_role("1. Quyền của cơ sở khám bệnh, chữa bệnh:", "rights")
+    assert states_role("2. Trách nhiệm của cơ quan bảo hiểm xã hội:", "duties")
+    assert states_role("3. Nghĩa vụ của người bệnh:", "duties")
+    assert not states_role("2. Trách nhiệm của cơ quan bảo hiểm xã hội:", "rights")
+    assert not states_role("1. Quyền và trách nhiệm của các bên:", "rights")  # both roles: not one khoản's
+    assert not states_role("1. Người tham gia bảo hiểm y tế:", "rights")
