@@ -228,7 +228,11 @@ class Retriever:
         expanded, found = expand_abbreviations(when.text)
         plain = typed_plain(query)
         dense_text = self.restorer().restore(expanded) if plain else expanded
-        terms = query_terms(strip_stop_phrases(strip_asker(expanded)), index.vocab)
+        # Typed without diacritics, the words are read as typed (the full forms appended have diacritics, and
+        # would make them count as spelled words); the full forms add their own terms.
+        terms = query_terms(strip_stop_phrases(strip_asker(when.text if plain else expanded)), index.vocab)
+        if plain and found:
+            terms += query_terms("; ".join(found), index.vocab)
         if plain and dense_text != expanded:
             terms += query_terms(strip_stop_phrases(strip_asker(dense_text)), index.vocab)
         terms = index.rarest(terms, self.settings.retrieve.max_query_terms)

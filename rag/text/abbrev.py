@@ -11,16 +11,23 @@ _ABBR_RE = re.compile(r"[A-ZĐ]{2,6}")
 
 
 def expand_abbreviations(query: str) -> tuple[str, list[str]]:
-    """Append the full form of known abbreviations written in capitals (NQ, BHYT, AI…)."""
+    """Append the full form of known abbreviations written in capitals (NQ, BHYT, AI…), or in lower case from
+    three letters ("bhyt", "ubnd"; shorter ones such as "ai" are ordinary words), as `substitute_abbreviations`."""
     table = {k.upper(): v for k, v in lexicon.table("abbreviations")}
     found: list[str] = []
     # Letters inside a document number (57-NQ/TW) are part of the number, not words to expand.
     bare = DOC_NUMBER_RE.sub(" ", query)
-    for m in _ABBR_RE.finditer(bare):
-        full = table.get(m.group(0))
+    words = [m.group(0) for m in _ABBR_RE.finditer(bare)]
+    words += [w for w in _WORD_RE.findall(bare) if len(w) >= 3 and not w.isupper()]
+    written = query
+    for word in words:
+        full = table.get(word.upper())
+        if full and not word.isupper():
+            # Written as the abbreviation it is: the embedded model reads "bhyt" as a stray word, "BHYT" not.
+            written = re.sub(rf"\b{re.escape(word)}\b", word.upper(), written)
         if full and full not in found and full.lower() not in query.lower():
             found.append(full)
-    return (f"{query} ({'; '.join(found)})" if found else query), found
+    return (f"{written} ({'; '.join(found)})" if found else written), found
 
 
 _WORD_RE = re.compile(r"\b\w{2,6}\b")

@@ -75,3 +75,13 @@ def test_pieces_of_one_long_provision_do_not_crowd_out_the_answer(assistant: Ass
     reply = assistant.ask("Giám định y khoa có được BHYT thanh toán không?")
     assert reply.answer.startswith("Không.")
     assert stated_refs(reply.citations[0].basis)[0][1:] == ("13", "23")
+
+
+def test_a_question_typed_plain_with_a_lower_case_abbreviation_is_read_like_its_written_form(
+        assistant: Assistant) -> None:
+    # "bhyt" is "BHYT" (bảo hiểm y tế) for search as for coverage; the words typed without diacritics stay
+    # typed words ("co duoc … khong" is not searched as if spelled).
+    plan = assistant.retriever.analyse("giam dinh y khoa co duoc bhyt thanh toan khong")
+    assert "bảo hiểm y tế" in plan.dense_text and "co" not in plan.terms and "~giam" in plan.terms
+    source, ref = _basis(assistant, "giam dinh y khoa co duoc bhyt thanh toan khong")
+    assert ref[1:] == ("13", "23") and "luat-bhyt" in source
