@@ -101,7 +101,7 @@ class Assistant:
         t2 = time.perf_counter()
         timings = {"rewrite": t_rewrite, "retrieve": (t2 - t1) * 1000}
         hits, named = self._within_named(plan, found)
-        qwords = question_words(plan.coverage_text, self.retriever.keyword(), plan.plain)
+        qwords = question_words(plan.coverage_text, self.retriever.keyword(), plan.plain, plan.asking)
         evidence = self._evidence(qwords, hits, plan)
         if evidence < self.settings.answer.evidence_threshold or not hits:
             reply = self._not_in_documents(question, found)

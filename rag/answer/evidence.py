@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.index.keyword import KeywordIndex
+from rag.search.focus import CONTEXT_WEIGHT, split_at
 from rag.text import lexicon
 from rag.text.abbrev import substitute_abbreviations
 from rag.text.normalize import canonical, fold
@@ -73,20 +74,28 @@ def folded_syllables(text: str) -> str:
 _ABSENT = 0.25
 
 
-def question_words(text: str, index: KeywordIndex, plain: bool) -> QuestionWords:
-    """Content words of a question (segmented), each weighted by its IDF in the index."""
+def question_words(text: str, index: KeywordIndex, plain: bool,
+                   asking: tuple[int, int] | None = None) -> QuestionWords:
+    """Content words of a question (segmented), each weighted by its IDF in the index. Of a question whose
+    asking sentence stands alone (rag.search.focus), the other sentences' words weigh CONTEXT_WEIGHT: they
+    still rank the passage that also says them ("Bố tôi là cựu chiến binh. …"), but no longer decide whether
+    the documents hold an answer."""
     out: list[str] = []
     spans: list[tuple[int, int]] = []  # syllable offsets of each kept word
+    where: list[int] = []  # the sentence of each kept word
     pos = 0
-    for syl in words(text):
-        start, pos = pos, pos + len(syl)
-        term = "_".join(syl)
-        if fold(term) in _stop() or term in _interrogatives():
-            continue
-        # A one-syllable word counts wherever the syllable occurs, so its rarity is the syllable's.
-        term = term if len(syl) == 1 else WORD_PREFIX + term
-        out.append(FOLD_PREFIX + fold(term) if plain else term)
-        spans.append((start, pos))
+    parts = split_at(text, asking) or [text]
+    for k, sentence in enumerate(parts):
+        for syl in words(sentence):
+            start, pos = pos, pos + len(syl)
+            term = "_".join(syl)
+            if fold(term) in _stop() or term in _interrogatives():
+                continue
+            # A one-syllable word counts wherever the syllable occurs, so its rarity is the syllable's.
+            term = term if len(syl) == 1 else WORD_PREFIX + term
+            out.append(FOLD_PREFIX + fold(term) if plain else term)
+            spans.append((start, pos))
+            where.append(k)
     n = max(len(index), 1)
     weights = []
     for term in out:
@@ -98,6 +107,8 @@ def question_words(text: str, index: KeywordIndex, plain: bool) -> QuestionWords
             # it is covered by its syllables, and weighs as the rarest word.
             unknown = any(not index.term_df(s) for s in term_syllables(term))
             weights.append((_ABSENT if unknown else 1.0) * math.log1p(n + 0.5))
+    if asking is not None and len(parts) > 1:
+        weights = [w if k == asking[0] else w * CONTEXT_WEIGHT for w, k in zip(weights, where)]
     return QuestionWords(tuple(out), tuple(weights), _wholes_in(text, spans))
 
 

@@ -53,6 +53,8 @@ class Question:
     as_of: str | None = None  # the date it asks about (ISO); None: the settings' date
     role: RoleAsk | None = None  # the rights or duties it asks of someone ("… có trách nhiệm gì?")
     role_article: tuple[str, str] | None = None  # (source, article) whose heading states them, once searched
+    # Of several sentences, (index, count) of the one that asks, when it stands alone (rag.search.focus).
+    asking: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         self.search_text = self.search_text or self.text

@@ -85,3 +85,15 @@ def test_a_question_typed_plain_with_a_lower_case_abbreviation_is_read_like_its_
     assert "bảo hiểm y tế" in plan.dense_text and "co" not in plan.terms and "~giam" in plan.terms
     source, ref = _basis(assistant, "giam dinh y khoa co duoc bhyt thanh toan khong")
     assert ref[1:] == ("13", "23") and "luat-bhyt" in source
+
+
+def test_a_story_before_the_question_is_answered_like_the_question(assistant: Assistant) -> None:
+    # The opening sentence's words ("chào", "45 tuổi", "nghề tự do", "muốn hỏi") are in no provision about abortion
+    # costs; weighed like the asked ones they refused this question. The asking sentence stands alone, so it leads.
+    plain = "Chi phí nạo phá thai có được bảo hiểm y tế chi trả không?"
+    story = "Chào anh chị, tôi năm nay 45 tuổi, làm nghề tự do ở quê, có chuyện này chưa rõ nên muốn hỏi. " + plain
+    for question in (plain, story):
+        reply = assistant.ask(question)
+        assert reply.reason == "answered", reply.answer
+        assert reply.answer.startswith("Không.")
+        assert (None, "5", "23") in stated_refs(reply.citations[0].basis)
