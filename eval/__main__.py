@@ -1,5 +1,5 @@
 """`python -m eval run [--dataset FILE] [--out DIR] [--baseline report.json] [--limit N]`;
-`python -m eval diacritics [--dataset FILE]`."""
+`python -m eval diacritics [--dataset FILE]`; `python -m eval variants [--dataset FILE …] [--out DIR]`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ from rag.settings import PROJECT_ROOT, load_settings
 DEFAULT_DATASET = Path(__file__).parent / "datasets" / "golden.jsonl"
 
 
+def _legal_sets() -> list[Path]:
+    """The labelled sets whose questions name their gold article."""
+    return [p for p in sorted(DEFAULT_DATASET.parent.glob("*.jsonl")) if '"legal_basis": [{' in p.read_text("utf-8")]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval", description="Evaluation report and release gate.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -32,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--dataset", default=str(DEFAULT_DATASET))
     d = sub.add_parser("diacritics", help="type a set's questions without diacritics and score their restoration")
     d.add_argument("--dataset", default=str(DEFAULT_DATASET), help="JSONL with a question per line")
+    v = sub.add_parser("variants", help="ask the labelled legal questions plain, dated and after a story")
+    v.add_argument("--dataset", action="append", help="JSONL with legal_basis (repeatable; default: every set in "
+                   "eval/datasets with one)")
+    v.add_argument("--out", help="folder for variants.json (default eval/reports/variants-<timestamp>)")
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
     settings = load_settings()
@@ -41,6 +50,20 @@ def main(argv: list[str] | None = None) -> int:
         from eval.diacritics import diacritics
 
         print(json.dumps(diacritics(settings, Path(args.dataset)), indent=2))
+        return 0
+    if args.cmd == "variants":
+        from eval.variants import table, variants, write
+
+        paths = [Path(d) for d in args.dataset] if args.dataset else _legal_sets()
+        try:
+            result = variants(settings, paths, work_dir)
+        except (RagError, OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        out = Path(args.out) if args.out else PROJECT_ROOT / "eval" / "reports" / time.strftime("variants-%Y%m%d-%H%M%S")
+        write(result, out)
+        print(table(result))
+        print(f"report: {out / 'variants.json'}")
         return 0
     if args.cmd == "calibrate":
         from eval.calibrate import calibrate
