@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.documents.citations import stated_refs
+from rag.search.focus import part
 from rag.search.roles import RoleAsk, asked_role
 from rag.text.abbrev import substitute_abbreviations
 from rag.text.normalize import diacritic_ratio, fold
@@ -62,13 +63,17 @@ class Question:
         self.coverage_text = self.coverage_text or substitute_abbreviations(
             cut_phrases(strip_asker(without_attribution(self.answer_text)), "query_stopwords"))
         self.folded = fold(self.answer_text)
-        self.kind = question_type(self.answer_text)
+        # What kind of answer is wanted, and of whom, is said by the asking sentence: the story before it ("Em là
+        # công nhân ở khu công nghiệp …") names actors and numbers of its own. The documents and provisions it
+        # names stay the question's.
+        asked = part(self.answer_text, self.asking) or self.answer_text
+        self.kind = question_type(asked)
         self.about_changes = asks_about_changes(self.answer_text)
         self.about_transition = "chuyen tiep" in self.folded
-        self.procedure = bool(_PROCEDURE_RE.search(self.folded))
+        self.procedure = bool(_PROCEDURE_RE.search(fold(asked)))
         self.doc_refs = frozenset(doc_refs(self.answer_text))
         self.stated = tuple(stated_refs(self.answer_text))
-        self.role = asked_role(without_attribution(self.answer_text))
+        self.role = asked_role(without_attribution(asked))
         if self.role is not None and self.kind is None:
             self.kind = "list"  # "… có trách nhiệm gì?" asks for every duty the article lists
 

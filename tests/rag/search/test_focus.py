@@ -38,3 +38,15 @@ def test_a_standalone_asking_sentence_is_found_in_texts_derived_from_the_questio
     assert part(_STORY.upper(), focus) == sentences(_STORY)[1].upper()
     assert asking_sentence(_STORY, _words, 50.0) is None  # says too little to stand alone
     assert part("Một câu thôi", focus) is None  # a derived text that no longer aligns
+
+
+def test_what_is_asked_and_of_whom_comes_from_the_asking_sentence() -> None:
+    from rag.search.question import Question
+
+    story = ("Em chào anh chị ạ, em là công nhân ở khu công nghiệp, nhà có bố mẹ già. Em đang có việc cần hỏi về "
+             "bảo hiểm. Bệnh viện có trách nhiệm gì đối với người bệnh có thẻ bảo hiểm y tế?")
+    q = Question(story, story, [], False, asking=(2, 3))
+    assert q.role is not None and q.role.actor == "Bệnh viện" and q.role.role == "duties"
+    # "bao nhiêu lần" in the story does not make it a question about a count.
+    told = "Tôi hỏi bao nhiêu lần rồi mà chưa ai trả lời. Mức đóng bảo hiểm y tế hộ gia đình tính thế nào?"
+    assert Question(told, told, [], False, asking=(1, 2)).kind != "count"
