@@ -248,10 +248,8 @@ class Retriever:
     def _content_weight(self, sentence: str) -> float:
         """How much a sentence says: the summed rarity of its distinct syllables, question words left out."""
         index = self.keyword()
-        n = max(len(index), 1)
         terms = {t for t in query_terms(strip_stop_phrases(strip_asker(sentence)), index.vocab) if not is_word_term(t)}
-        dfs = [index.term_df(t) for t in terms]
-        return sum(math.log1p((n - df + 0.5) / (df + 0.5)) for df in dfs if df)
+        return sum(float(index.idf[index.vocab[t]]) for t in terms if index.term_df(t))
 
     def named_docs(self) -> NamedDocs:
         index = self.keyword()

@@ -17,7 +17,8 @@ def test_each_form_is_written_the_askers_way() -> None:
     assert asked(item, "plain", 0, _TEXTS, "2026-01-01") == "chi phi nao pha thai co duoc bao hiem y te chi tra khong?"
     assert asked(item, "dated", 0, _TEXTS, "2026-01-01") == ("Từ ngày 1/7/2025, chi phí nạo phá thai có được bảo "
                                                              "hiểm y tế chi trả không?")
-    assert asked(item, "story", 0, _TEXTS, "2026-01-01").startswith("Chào anh chị, tôi có chuyện muốn hỏi. Chi phí")
+    story = asked(item, "story", 0, _TEXTS, "2026-01-01")
+    assert story is not None and story.startswith("Chào anh chị, tôi có chuyện muốn hỏi. Chi phí")
     # A question typed plain gets its opening plain too; one that names its date has no dated form.
     plain = Item(id="y", category="legal-fact", question="muc dong bhyt ho gia dinh la bao nhieu")
     assert asked(plain, "story", 0, _TEXTS, "2026-01-01") == "chao anh chi, toi co chuyen muon hoi. " + plain.question
