@@ -19,7 +19,6 @@ from collections.abc import Callable
 from rag.text import lexicon
 from rag.text.normalize import diacritic_ratio, fold, nfc
 
-# Calibrated below (see asking_sentence): the summed idf of an asking sentence's distinct syllables.
 # A standalone asking sentence says this much (summed idf of its distinct syllables, question words left out):
 # about two rare words. "Vậy có được hỗ trợ không?" says 4.4, "Chi phí nạo phá thai có được BHYT chi trả
 # không?" 19; a tenth of the labelled one-sentence questions say less than 10.
@@ -51,7 +50,8 @@ def asking(parts: list[str]) -> int:
 
 def points_back(sentence: str) -> bool:
     """Whether the sentence refers to what was told before it ("trường hợp này", "ông ấy"). Typed without
-    diacritics, one-syllable pointers are not read: "ba" is also "ba" (three) and "bà"."""
+    diacritics, one-syllable pointers are not read: "ba" is also "ba" (three) and "bà". (Not cut_phrases: that
+    keeps a sentence the phrases would empty, and "Đúng hay sai?" is all pointer.)"""
     plain = diacritic_ratio(sentence) < 0.15
     hay = fold(sentence) if plain else nfc(sentence).lower()
     for phrase in lexicon.raw_lines("story_pointers") + lexicon.raw_lines("followup_pronouns"):
